@@ -1,0 +1,1 @@
+"""dealerplan: sales planning and CRM for car dealerships."""

@@ -1,0 +1,37 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ActivityKind(models.TextChoices):
+    CALL = "call", _("Phone call")
+    VISIT = "visit", _("Visit")
+    RECEPTION = "reception", _("Showroom reception")
+    TEST_DRIVE = "test_drive", _("Test drive")
+    MESSAGE = "message", _("Message (WeChat / SMS)")
+
+
+class ActivityStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Outcome(models.TextChoices):
+    REACHED = "reached", _("Reached, interested")
+    NO_ANSWER = "no_answer", _("No answer")
+    APPOINTMENT = "appointment", _("Appointment made")
+    QUOTED = "quoted", _("Quotation given")
+    ORDERED = "ordered", _("Ordered")
+    NOT_INTERESTED = "not_interested", _("Not interested")
+    OTHER = "other", _("Other")
+
+
+class TrafficKind(models.TextChoices):
+    WALK_IN = "walk_in", _("Walk-in")
+    CALL_IN = "call_in", _("Call-in")
+    ONLINE = "online", _("Online enquiry")
+
+
+class VisitType(models.TextChoices):
+    FIRST = "F", _("First visit (F)")
+    REPEAT = "S", _("Repeat visit (S)")

@@ -1,0 +1,133 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dealerplan.core.models import BusinessModel
+from dealerplan.customers.choices import SourceChannel
+
+from .choices import ActivityKind, ActivityStatus, Outcome, TrafficKind, VisitType
+
+
+class Activity(BusinessModel):
+    """A call, visit, reception, test drive or message: planned, then done."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="activities",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consultant"),
+        on_delete=models.PROTECT,
+        related_name="activities",
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=ActivityKind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ActivityStatus.choices, default=ActivityStatus.DONE
+    )
+    planned_at = models.DateTimeField(_("planned for"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    location = models.CharField(_("place"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    next_step = models.CharField(_("next step"), max_length=200, blank=True)
+    is_important = models.BooleanField(
+        _("important open item"),
+        default=False,
+        help_text=_("Shown on the daily log until it is done."),
+    )
+
+    scope_owner_path = "owner"
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-done_at", "-planned_at"]
+        indexes = [
+            models.Index(fields=["store", "owner", "done_at"], name="activity_done_idx"),
+            models.Index(fields=["store", "owner", "planned_at"], name="activity_planned_idx"),
+            models.Index(fields=["customer", "-done_at"], name="activity_customer_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.customer}"
+
+    @property
+    def happened_at(self):
+        return self.done_at or self.planned_at
+
+
+class TrafficEntry(BusinessModel):
+    """来店(电)客户登记表: every walk-in and call-in, including visitors who leave no details."""
+
+    kind = models.CharField(
+        _("type"), max_length=20, choices=TrafficKind.choices, default=TrafficKind.WALK_IN
+    )
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consultant"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="traffic_entries",
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="traffic_entries",
+    )
+    arrived_at = models.DateTimeField(_("arrived at"))
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    party_size = models.PositiveSmallIntegerField(
+        _("party size"), default=1, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    visit_type = models.CharField(
+        _("first or repeat"), max_length=1, choices=VisitType.choices, default=VisitType.FIRST
+    )
+    series = models.ForeignKey(
+        "catalog.Series",
+        verbose_name=_("model of interest"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=SourceChannel.choices, default=SourceChannel.WALK_IN
+    )
+    test_drive = models.BooleanField(_("test drive"), default=False)
+    wechat_added = models.BooleanField(_("WeChat added"), default=False)
+    visitor_name = models.CharField(_("visitor name"), max_length=100, blank=True)
+    visitor_phone = models.CharField(_("visitor phone"), max_length=20, blank=True)
+    first_response_at = models.DateTimeField(
+        _("first response at"),
+        null=True,
+        blank=True,
+        help_text=_("For phone and online leads: when a consultant first answered."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    scope_owner_path = "consultant"
+
+    class Meta:
+        verbose_name = _("traffic entry")
+        verbose_name_plural = _("traffic entries")
+        ordering = ["-arrived_at"]
+        indexes = [models.Index(fields=["store", "arrived_at"], name="traffic_arrived_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(left_at__isnull=True)
+                | models.Q(left_at__gte=models.F("arrived_at")),
+                name="traffic_left_after_arrival",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.arrived_at:%Y-%m-%d %H:%M}"

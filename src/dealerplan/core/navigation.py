@@ -1,0 +1,38 @@
+"""The sidebar: which sections each role sees. Apps add their entries here as they gain pages."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    icon: str
+    roles: frozenset[str] | None = None  # None: every signed-in user
+    staff_only: bool = False
+
+    def allowed(self, user) -> bool:
+        if self.staff_only and not user.is_staff:
+            return False
+        return self.roles is None or user.is_superuser or user.role in self.roles
+
+
+NAV_ITEMS = [
+    NavItem(_("Home"), "home", "house"),
+    NavItem(_("Customers"), "customers:customer_list", "people"),
+    NavItem(_("Administration"), "admin:index", "gear", staff_only=True),
+]
+
+
+def nav_for(user, path: str) -> list[dict]:
+    items = []
+    for item in NAV_ITEMS:
+        if not item.allowed(user):
+            continue
+        url = reverse(item.url_name)
+        active = path == url if url == "/" else path.startswith(url)
+        items.append({"label": str(item.label), "url": url, "icon": item.icon, "active": active})
+    return items

@@ -1,0 +1,65 @@
+"""Domain rules for customers; views, API and commands all come through here."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from dealerplan.core.choices import Role
+from dealerplan.core.phone import normalize_phone
+
+from .models import Customer
+
+EDIT_ROLES = frozenset(
+    {
+        Role.CONSULTANT,
+        Role.SHOWROOM_MANAGER,
+        Role.SALES_MANAGER,
+        Role.GENERAL_MANAGER,
+        Role.MARKETING,
+        Role.GROUP_MANAGER,
+        Role.ADMIN,
+    }
+)
+
+
+def can_edit_customers(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.role in EDIT_ROLES)
+
+
+def phone_taken(store_id, phone: str, *, exclude_pk=None) -> bool:
+    """A phone is unique within a store, whoever owns the other card."""
+    qs = Customer.objects.filter(store_id=store_id, phone=phone)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+@transaction.atomic
+def save_customer(*, user, customer: Customer) -> Customer:
+    """Create or update a customer on behalf of ``user``.
+
+    A consultant's new customer is theirs; the store comes from the user. After the write the
+    row must still be visible to the user (a consultant cannot hand a card to someone else
+    through the form), or the whole change is rolled back.
+    """
+    if not can_edit_customers(user):
+        raise PermissionDenied
+    if customer.pk is None:
+        if customer.store_id is None:
+            if user.store_id is None:
+                raise ValidationError(_("Your account has no store; ask an administrator."))
+            customer.store_id = user.store_id
+        if customer.owner_id is None and user.role == Role.CONSULTANT:
+            customer.owner = user
+    elif not Customer.objects.visible_to(user).filter(pk=customer.pk).exists():
+        raise PermissionDenied
+    customer.phone = normalize_phone(customer.phone)
+    if phone_taken(customer.store_id, customer.phone, exclude_pk=customer.pk):
+        raise ValidationError(
+            {"phone": _("This phone number already belongs to a customer of this store.")},
+            code="phone_taken",
+        )
+    customer.save()
+    if not Customer.objects.visible_to(user).filter(pk=customer.pk).exists():
+        raise PermissionDenied
+    return customer

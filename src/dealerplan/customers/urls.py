@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("", views.CustomerListView.as_view(), name="customer_list"),
+    path("add/", views.CustomerEditView.as_view(), name="customer_add"),
+    path("<int:pk>/", views.CustomerDetailView.as_view(), name="customer_detail"),
+    path("<int:pk>/edit/", views.CustomerEditView.as_view(), name="customer_edit"),
+]

@@ -1,0 +1,48 @@
+from django.utils import timezone
+
+from dealerplan.activities.models import Activity
+from dealerplan.core.views import ObjectDetailView, ObjectEditView, ObjectListView
+
+from . import services
+from .filtersets import CustomerFilterSet
+from .forms import CustomerForm
+from .models import Customer
+from .tables import CustomerTable
+
+
+class CustomerViewMixin:
+    model = Customer
+    select_related = ("owner", "intended_trim__series")
+    edit_roles = services.EDIT_ROLES
+    list_url_name = "customers:customer_list"
+    add_url_name = "customers:customer_add"
+    edit_url_name = "customers:customer_edit"
+
+
+class CustomerListView(CustomerViewMixin, ObjectListView):
+    filterset_class = CustomerFilterSet
+    table_class = CustomerTable
+
+
+class CustomerDetailView(CustomerViewMixin, ObjectDetailView):
+    template_name = "customers/customer_detail.html"
+    timeline_limit = 50
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["activities"] = (
+            Activity.objects.visible_to(self.request.user)
+            .filter(customer=self.object)
+            .select_related("owner")
+            .order_by("-done_at", "-planned_at")[: self.timeline_limit]
+        )
+        context["contacts"] = self.object.contacts.all()
+        context["now"] = timezone.now()
+        return context
+
+
+class CustomerEditView(CustomerViewMixin, ObjectEditView):
+    form_class = CustomerForm
+
+    def save(self, form):
+        return services.save_customer(user=self.request.user, customer=form.save(commit=False))

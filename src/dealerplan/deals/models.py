@@ -1,0 +1,126 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from dealerplan.core.models import BusinessModel, ScopedManager, TimeStampedModel
+
+from .choices import DealStatus, PipelineKind
+
+
+class Pipeline(BusinessModel):
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("type"), max_length=20, choices=PipelineKind.choices, default=PipelineKind.RETAIL
+    )
+    is_default = models.BooleanField(_("default"), default=False)
+
+    class Meta:
+        verbose_name = _("pipeline")
+        verbose_name_plural = _("pipelines")
+        ordering = ["store", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "name"], name="pipeline_name_unique_per_store")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Stage(TimeStampedModel):
+    pipeline = models.ForeignKey(
+        Pipeline, verbose_name=_("pipeline"), on_delete=models.CASCADE, related_name="stages"
+    )
+    name = models.CharField(_("name"), max_length=50)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    probability = models.PositiveSmallIntegerField(
+        _("win probability (%)"),
+        default=10,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    follow_up_days = models.PositiveSmallIntegerField(
+        _("follow-up interval (days)"), null=True, blank=True
+    )
+    is_won = models.BooleanField(_("won stage"), default=False)
+    is_lost = models.BooleanField(_("lost stage"), default=False)
+
+    history = HistoricalRecords()
+    objects = ScopedManager()
+
+    scope_store_path = "pipeline__store"
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["pipeline", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "name"], name="stage_name_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Deal(BusinessModel):
+    """A sale in progress, from first contact to payment, with its key dates."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="deals",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="deals",
+    )
+    pipeline = models.ForeignKey(
+        Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="deals"
+    )
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="deals"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DealStatus.choices, default=DealStatus.OPEN
+    )
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    units = models.PositiveIntegerField(_("units"), default=1)
+    expected_close_date = models.DateField(_("expected close"), null=True, blank=True)
+    bid_date = models.DateField(_("bid date"), null=True, blank=True)
+    contract_date = models.DateField(_("contract date"), null=True, blank=True)
+    delivery_date = models.DateField(_("delivery date"), null=True, blank=True)
+    acceptance_date = models.DateField(_("acceptance date"), null=True, blank=True)
+    next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    scope_owner_path = "owner"
+
+    class Meta:
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["store", "owner", "status"], name="deal_owner_status_idx"),
+            models.Index(fields=["store", "next_follow_up_at"], name="deal_follow_up_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="deal_amount_not_negative"
+            )
+        ]
+
+    def __str__(self):
+        return self.title

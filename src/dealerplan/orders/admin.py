@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from dealerplan.core.admin import ScopedAdmin
+
+from .models import Payment, SalesOrder
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+
+
+@admin.register(SalesOrder)
+class SalesOrderAdmin(ScopedAdmin):
+    list_display = ["number", "customer", "consultant", "status", "order_date", "total"]
+    list_filter = ["store", "status", "financing"]
+    search_fields = ["number", "customer__name", "vehicle__vin"]
+    list_select_related = ["customer", "consultant"]
+    raw_id_fields = ["customer", "consultant", "deal", "vehicle"]
+    inlines = [PaymentInline]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ScopedAdmin):
+    list_display = ["order", "kind", "method", "amount", "received_on"]
+    list_filter = ["kind", "method"]
+    search_fields = ["order__number", "reference"]
+    raw_id_fields = ["order"]

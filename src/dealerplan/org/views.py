@@ -1,0 +1,41 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dealerplan.customers.choices import IntentionLevel
+from dealerplan.customers.models import Customer
+
+
+def lockout(request, credentials=None, *args, **kwargs):
+    """django-axes calls this when a user or address is locked out."""
+    from django.contrib.auth.forms import AuthenticationForm
+
+    form = AuthenticationForm(request, data=request.POST or None)
+    form.errors.clear()
+    form.add_error(
+        None,
+        _(
+            "Too many failed sign-in attempts. Please wait 15 minutes and try again, "
+            "or ask your manager to unlock your account."
+        ),
+    )
+    return render(request, "registration/login.html", {"form": form}, status=429)
+
+
+@login_required
+def home(request):
+    """A short summary of the customers the user looks after; My Day grows from here."""
+    customers = Customer.objects.visible_to(request.user).active()
+    now = timezone.now()
+    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59)
+    open_leads = customers.filter(intention_level__in=IntentionLevel.open_levels())
+    context = {
+        "customer_count": customers.count(),
+        "open_lead_count": open_leads.count(),
+        "overdue_count": open_leads.filter(next_follow_up_at__lt=now).count(),
+        "due_today_count": open_leads.filter(
+            next_follow_up_at__gte=now, next_follow_up_at__lte=end_of_day
+        ).count(),
+    }
+    return render(request, "home.html", context)
