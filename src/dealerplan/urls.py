@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from dealerplan.core.views import healthz
+from dealerplan.core.views import favicon, healthz
 from dealerplan.org.views import home
 
 admin.site.site_header = _("dealerplan administration")
@@ -12,6 +12,7 @@ admin.site.site_title = "dealerplan"
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

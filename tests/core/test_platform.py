@@ -131,3 +131,17 @@ class TestLogin:
         assert reverse("admin:index") not in consultant_page
         manager_page = login(personas.general_manager).get(reverse("home")).text
         assert reverse("admin:index") in manager_page
+
+
+@pytest.mark.django_db
+class TestLanguage:
+    def test_chinese_even_when_the_browser_asks_for_english(self, client):
+        response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+        assert 'lang="zh-hans"' in response.text
+        assert "登录" in response.text
+
+    def test_switching_to_english_sticks(self, client):
+        client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+        response = client.get(reverse("login"))
+        assert 'lang="en"' in response.text
+        assert "Sign in" in response.text

@@ -8,8 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -177,5 +177,5 @@ def healthz(request):
     )
 
 
-def error_404(request, exception=None):
-    return render(request, "404.html", status=404)
+def favicon(request):
+    return HttpResponsePermanentRedirect(static("dealerplan/favicon.svg"))
