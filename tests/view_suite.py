@@ -34,6 +34,8 @@ class ScopedViewSuite:
     label_attr = "name"
     #: Consultants see only their own records (customers, activities); False: whole store.
     owner_scoped = True
+    #: The persona who creates and edits these records.
+    editor = "consultant"
 
     def make_record(self, owner):
         raise NotImplementedError
@@ -71,9 +73,10 @@ class ScopedViewSuite:
         rows = export_rows(client.get(reverse(self.list_url_name) + "?export=xlsx"))
         assert any(self.label(record) in row for row in rows[1:])
 
-    def test_owner_can_open_edit_form(self, login, personas):
-        record = self.make_record(personas.consultant)
-        response = login(personas.consultant).get(reverse(self.edit_url_name, args=[record.pk]))
+    def test_editor_can_open_edit_form(self, login, personas):
+        editor = getattr(personas, self.editor)
+        record = self.make_record(editor)
+        response = login(editor).get(reverse(self.edit_url_name, args=[record.pk]))
         assert response.status_code == 200
 
     def test_store_manager_sees_every_record_of_the_store(self, login, personas):
@@ -93,7 +96,7 @@ class ScopedViewSuite:
     def test_create_with_valid_data_saves_in_the_users_store(self, login, personas):
         model = self.model
         before = model.objects.count()
-        response = login(personas.consultant).post(
+        response = login(getattr(personas, self.editor)).post(
             reverse(self.add_url_name), self.valid_form_data(personas)
         )
         assert response.status_code == 302, response.context["form"].errors
@@ -103,21 +106,45 @@ class ScopedViewSuite:
 
     # -- out of scope ----------------------------------------------------------------------
 
+    def expected_for_colleagues_record(self, view: str) -> int:
+        """Owner-scoped: 404. Store-wide: visible, editable only by the editor role."""
+        if self.owner_scoped:
+            return 404
+        if view == "detail" or self.editor == "consultant":
+            return 200
+        return 403
+
     @pytest.mark.parametrize("view", ["detail", "edit"])
     def test_colleagues_record_is_404_for_a_consultant(self, login, personas, view):
         record = self.make_record(personas.colleague)
         url_name = self.detail_url_name if view == "detail" else self.edit_url_name
         response = login(personas.consultant).get(reverse(url_name, args=[record.pk]))
-        assert response.status_code == (404 if self.owner_scoped else 200)
+        assert response.status_code == self.expected_for_colleagues_record(view)
 
     def test_colleagues_record_cannot_be_changed_by_post(self, login, personas):
-        if not self.owner_scoped:
-            pytest.fail("store-wide models must override this test")
         record = self.make_record(personas.colleague)
+        before = record.__class__.objects.filter(pk=record.pk).values().get()
         response = login(personas.consultant).post(
             reverse(self.edit_url_name, args=[record.pk]), self.valid_form_data(personas)
         )
-        assert response.status_code == 404
+        after = record.__class__.objects.filter(pk=record.pk).values().get()
+        if self.owner_scoped or self.editor != "consultant":
+            assert response.status_code == self.expected_for_colleagues_record("edit")
+            assert after == before
+        else:  # store-wide records that consultants maintain together
+            assert response.status_code == 302
+
+    def test_only_the_editor_role_may_create(self, login, personas):
+        if self.editor == "consultant":
+            response = login(personas.finance).post(
+                reverse(self.add_url_name), self.valid_form_data(personas)
+            )
+        else:
+            response = login(personas.consultant).post(
+                reverse(self.add_url_name), self.valid_form_data(personas)
+            )
+        assert response.status_code == 403
+        assert not self.model.objects.filter(store=personas.store).exists()
 
     def test_colleagues_record_is_absent_from_list_and_export(self, login, personas):
         mine = self.make_record(personas.consultant)

@@ -18,5 +18,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("dealerplan.customers.urls")),
+    path("inventory/", include("dealerplan.inventory.urls")),
     path("admin/", admin.site.urls),
 ]

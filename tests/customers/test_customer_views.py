@@ -130,11 +130,6 @@ class TestCustomerForm:
         customer.refresh_from_db()
         assert customer.account_tier == "vip" and customer.tier_overridden
 
-    def test_finance_cannot_create_customers(self, login, personas):
-        response = self.post_new(login(personas.finance))
-        assert response.status_code == 403
-        assert not Customer.objects.exists()
-
 
 @pytest.mark.django_db
 class TestCustomerList:

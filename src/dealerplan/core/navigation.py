@@ -23,6 +23,7 @@ class NavItem:
 NAV_ITEMS = [
     NavItem(_("Home"), "home", "house"),
     NavItem(_("Customers"), "customers:customer_list", "people"),
+    NavItem(_("Stock"), "inventory:vehicle_list", "car-front"),
     NavItem(_("Administration"), "admin:index", "gear", staff_only=True),
 ]
 

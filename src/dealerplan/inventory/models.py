@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dealerplan.core.models import BusinessModel
@@ -55,6 +56,9 @@ class Vehicle(BusinessModel):
 
     def __str__(self):
         return self.vin
+
+    def get_absolute_url(self):
+        return reverse("inventory:vehicle_detail", args=[self.pk])
 
     def clean(self):
         super().clean()

@@ -1,0 +1,63 @@
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dealerplan.catalog.models import Series
+from dealerplan.core.forms import BootstrapFormMixin
+
+from .choices import VehicleStatus
+from .models import Vehicle
+
+
+class FilterForm(BootstrapFormMixin, forms.Form):
+    pass
+
+
+AGING_CHOICES = [("0-30", "0–30"), ("31-60", "31–60"), ("61-90", "61–90"), (">90", ">90")]
+
+
+class VehicleFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_q",
+        widget=forms.TextInput(attrs={"placeholder": _("VIN or its last digits")}),
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"),
+        choices=VehicleStatus.choices,
+        widget=forms.SelectMultiple(attrs={"size": 1}),
+    )
+    series = django_filters.ModelChoiceFilter(
+        label=_("Series"),
+        field_name="trim__series",
+        queryset=Series.objects.filter(brand__is_competitor=False).select_related("brand"),
+    )
+    aging = django_filters.ChoiceFilter(
+        label=_("Days in stock"), choices=AGING_CHOICES, method="filter_aging"
+    )
+
+    class Meta:
+        model = Vehicle
+        fields = ["q", "status", "series", "aging"]
+        form = FilterForm
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset.filter(is_archived=False))
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip().upper()
+        return queryset.filter(Q(vin__endswith=value) | Q(vin__contains=value))
+
+    def filter_aging(self, queryset, name, value):
+        today = timezone.localdate()
+        low, _sep, high = value.replace(">", "").partition("-")
+        if value.startswith(">"):
+            return queryset.filter(arrival_date__lt=today - datetime.timedelta(days=int(low)))
+        return queryset.filter(
+            arrival_date__lte=today - datetime.timedelta(days=int(low)),
+            arrival_date__gte=today - datetime.timedelta(days=int(high)),
+        )
