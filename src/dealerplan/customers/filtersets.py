@@ -10,6 +10,8 @@ from dealerplan.org.models import User
 from .choices import AccountTier, IntentionLevel, SourceChannel
 from .models import Customer
 
+ALL = _("All")
+
 
 class FilterForm(BootstrapFormMixin, forms.Form):
     pass
@@ -29,18 +31,24 @@ class CustomerFilterSet(django_filters.FilterSet):
         method="filter_q",
         widget=forms.TextInput(attrs={"placeholder": _("Name, phone or pinyin (zs)")}),
     )
-    intention_level = django_filters.MultipleChoiceFilter(
+    intention_level = django_filters.ChoiceFilter(
         label=_("Intention level"),
-        choices=IntentionLevel.choices,
-        widget=forms.SelectMultiple(attrs={"size": 1}),
+        choices=[("open", _("Open leads (H/A/B/C)")), *IntentionLevel.choices],
+        method="filter_level",
+        empty_label=ALL,
     )
-    account_tier = django_filters.ChoiceFilter(label=_("Account tier"), choices=AccountTier.choices)
-    source = django_filters.ChoiceFilter(label=_("Source channel"), choices=SourceChannel.choices)
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=owners)
+    account_tier = django_filters.ChoiceFilter(
+        label=_("Account tier"), choices=AccountTier.choices, empty_label=ALL
+    )
+    source = django_filters.ChoiceFilter(
+        label=_("Source channel"), choices=SourceChannel.choices, empty_label=ALL
+    )
+    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=owners, empty_label=ALL)
     follow_up = django_filters.ChoiceFilter(
         label=_("Follow-up"),
         method="filter_follow_up",
         choices=[("overdue", _("Overdue")), ("today", _("Due today")), ("none", _("Not planned"))],
+        empty_label=ALL,
     )
     status = django_filters.ChoiceFilter(
         label=_("Status"),
@@ -61,6 +69,11 @@ class CustomerFilterSet(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(is_archived=True) if value == "archived" else queryset
+
+    def filter_level(self, queryset, name, value):
+        if value == "open":
+            return queryset.filter(intention_level__in=IntentionLevel.open_levels())
+        return queryset.filter(intention_level=value)
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)

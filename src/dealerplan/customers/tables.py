@@ -3,48 +3,56 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from dealerplan.core.tables import DESKTOP_ONLY
+
 from .models import Customer
 
 
 class LevelColumn(tables.Column):
     def render(self, value, record):
-        return format_html(
-            '<span class="badge level-{}" title="{}">{}</span>',
-            value,
-            record.get_intention_level_display(),
-            value,
-        )
+        level = record.intention_level
+        return format_html('<span class="badge level-{}" title="{}">{}</span>', level, value, level)
 
     def value(self, value, record):
-        return value
+        return record.intention_level
+
+
+class PhoneColumn(tables.Column):
+    def render(self, value):
+        return format_html('<a href="tel:{}" class="text-nowrap">{}</a>', value, value)
 
 
 class CustomerTable(tables.Table):
     name = tables.Column(linkify=True, verbose_name=pgettext_lazy("person", "name"))
     intention_level = LevelColumn(verbose_name=_("level"))
-    account_tier = tables.Column(verbose_name=_("account tier"))
-    phone = tables.Column(verbose_name=_("phone"))
+    phone = PhoneColumn(verbose_name=_("phone"))
+    next_follow_up_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name=_("next follow-up"))
+    account_tier = tables.Column(verbose_name=_("account tier"), attrs=DESKTOP_ONLY)
     owner = tables.Column(
         verbose_name=_("owner"),
         accessor="owner__display_name",
         order_by=("owner__last_name", "owner__first_name"),
+        attrs=DESKTOP_ONLY,
     )
-    intended_trim = tables.Column(verbose_name=_("intended trim"))
-    next_follow_up_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name=_("next follow-up"))
-    last_contact_at = tables.DateTimeColumn(format="Y-m-d", verbose_name=_("last contact"))
+    intended_trim = tables.Column(verbose_name=_("intended trim"), attrs=DESKTOP_ONLY)
+    source = tables.Column(verbose_name=_("source channel"), attrs=DESKTOP_ONLY)
+    district = tables.Column(verbose_name=_("district"), attrs=DESKTOP_ONLY)
+    last_contact_at = tables.DateTimeColumn(
+        format="Y-m-d", verbose_name=_("last contact"), attrs=DESKTOP_ONLY
+    )
 
     class Meta:
         model = Customer
         fields = [
             "name",
             "intention_level",
-            "account_tier",
             "phone",
+            "next_follow_up_at",
+            "account_tier",
             "owner",
             "intended_trim",
             "source",
             "district",
-            "next_follow_up_at",
             "last_contact_at",
         ]
         attrs = {"class": "table table-hover table-sm align-middle"}

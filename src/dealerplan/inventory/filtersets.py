@@ -17,6 +17,7 @@ class FilterForm(BootstrapFormMixin, forms.Form):
     pass
 
 
+ALL = _("All")
 AGING_CHOICES = [("0-30", "0–30"), ("31-60", "31–60"), ("61-90", "61–90"), (">90", ">90")]
 
 
@@ -26,18 +27,17 @@ class VehicleFilterSet(django_filters.FilterSet):
         method="filter_q",
         widget=forms.TextInput(attrs={"placeholder": _("VIN or its last digits")}),
     )
-    status = django_filters.MultipleChoiceFilter(
-        label=_("Status"),
-        choices=VehicleStatus.choices,
-        widget=forms.SelectMultiple(attrs={"size": 1}),
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=VehicleStatus.choices, empty_label=ALL
     )
     series = django_filters.ModelChoiceFilter(
         label=_("Series"),
         field_name="trim__series",
         queryset=Series.objects.filter(brand__is_competitor=False).select_related("brand"),
+        empty_label=ALL,
     )
     aging = django_filters.ChoiceFilter(
-        label=_("Days in stock"), choices=AGING_CHOICES, method="filter_aging"
+        label=_("Days in stock"), choices=AGING_CHOICES, method="filter_aging", empty_label=ALL
     )
 
     class Meta:

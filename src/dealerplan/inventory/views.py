@@ -1,5 +1,6 @@
 from django.utils import timezone
 
+from dealerplan.core.templatetags.dealerplan import money
 from dealerplan.core.views import ObjectDetailView, ObjectEditView, ObjectListView
 
 from . import services
@@ -35,7 +36,7 @@ class VehicleDetailView(VehicleViewMixin, ObjectDetailView):
             (Vehicle._meta.get_field("status").verbose_name, vehicle.get_status_display()),
             (Vehicle._meta.get_field("arrival_date").verbose_name, vehicle.arrival_date or "—"),
             (services.DAYS_IN_STOCK_LABEL, "—" if days is None else str(days)),
-            (Vehicle._meta.get_field("cost").verbose_name, f"¥{vehicle.cost:,.2f}"),
+            (Vehicle._meta.get_field("cost").verbose_name, money(vehicle.cost)),
             (Vehicle._meta.get_field("location").verbose_name, vehicle.location or "—"),
             (Vehicle._meta.get_field("notes").verbose_name, vehicle.notes or "—"),
         ]

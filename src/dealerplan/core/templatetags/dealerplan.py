@@ -1,0 +1,17 @@
+from decimal import Decimal, InvalidOperation
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def money(value):
+    """¥1,234,567.89: CNY with thousands separators and two decimals, whatever the locale."""
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return value
+    return f"¥{amount:,.2f}"
