@@ -23,7 +23,9 @@ class PhoneColumn(tables.Column):
 
 
 class CustomerTable(tables.Table):
-    name = tables.Column(linkify=True, verbose_name=pgettext_lazy("person", "name"))
+    name = tables.Column(
+        linkify=True, verbose_name=pgettext_lazy("person", "name"), attrs={"td": {"class": "wrap"}}
+    )
     intention_level = LevelColumn(verbose_name=_("level"))
     phone = PhoneColumn(verbose_name=_("phone"))
     next_follow_up_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name=_("next follow-up"))

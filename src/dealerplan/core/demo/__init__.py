@@ -1,0 +1,1 @@
+"""Deterministic demo data for dealerplan (see ``manage.py seed_demo``)."""
