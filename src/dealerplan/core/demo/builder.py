@@ -376,7 +376,7 @@ class DemoBuilder:
         self.today = today or default_today()
         self.now = datetime.combine(self.today, SNAPSHOT, tzinfo=TZ)
         self.password = password or settings.DEALERPLAN_DEMO_PASSWORD
-        self.rng = random.Random(seed)  # noqa: S311 - demo data, not security
+        self.rng = random.Random(seed)
         self.counts: Counter[str] = Counter()
         self.logins: list[DemoLogin] = []
         self.phones: set[str] = set()
