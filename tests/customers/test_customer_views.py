@@ -1,10 +1,11 @@
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from dealerplan.customers.models import Customer
 from tests.factories import ActivityFactory, CustomerFactory, TrimFactory
@@ -206,3 +207,20 @@ class TestCustomerDetail:
         few = count_queries()
         ActivityFactory.create_batch(40, customer=customer)
         assert count_queries() == few
+
+
+@pytest.mark.django_db
+def test_timeline_puts_planned_work_first_then_newest_history(login, personas):
+    customer = CustomerFactory(owner=personas.consultant)
+    now = timezone.now()
+    ActivityFactory(customer=customer, notes="上周电话", done_at=now - datetime.timedelta(days=7))
+    ActivityFactory(customer=customer, notes="昨天拜访", done_at=now - datetime.timedelta(days=1))
+    ActivityFactory(
+        customer=customer,
+        notes="明天试驾",
+        status="planned",
+        done_at=None,
+        planned_at=now + datetime.timedelta(days=1),
+    )
+    page = login(personas.consultant).get(customer.get_absolute_url()).text
+    assert page.index("明天试驾") < page.index("昨天拜访") < page.index("上周电话")

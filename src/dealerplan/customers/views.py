@@ -1,3 +1,4 @@
+from django.db.models import F
 from django.utils import timezone
 
 from dealerplan.activities.models import Activity
@@ -34,7 +35,8 @@ class CustomerDetailView(CustomerViewMixin, ObjectDetailView):
             Activity.objects.visible_to(self.request.user)
             .filter(customer=self.object)
             .select_related("owner")
-            .order_by("-done_at", "-planned_at")[: self.timeline_limit]
+            # Planned work first (what happens next), then the history, newest first.
+            .order_by(F("done_at").desc(nulls_first=True), "-planned_at")[: self.timeline_limit]
         )
         context["contacts"] = self.object.contacts.all()
         context["now"] = timezone.now()
