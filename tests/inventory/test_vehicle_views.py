@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -7,7 +8,7 @@ from django.utils import translation
 from dealerplan.inventory.models import Vehicle
 from dealerplan.inventory.services import aging_bucket, days_in_stock
 from tests.factories import ColorFactory, TrimFactory, VehicleFactory, vin_for
-from tests.view_suite import ScopedViewSuite
+from tests.view_suite import ScopedViewSuite, export_rows
 
 VALID_VIN = vin_for(990001)
 
@@ -125,3 +126,24 @@ def test_days_in_stock_never_negative():
     today = datetime.date(2026, 11, 29)
     assert days_in_stock(datetime.date(2026, 12, 5), today) == 0
     assert days_in_stock(datetime.date(2026, 11, 1), today) == 28
+
+
+@pytest.mark.django_db
+def test_stock_page_hides_sold_vehicles_unless_asked(login, personas):
+    in_stock = VehicleFactory(store=personas.store, status="in_stock")
+    delivered = VehicleFactory(store=personas.store, status="delivered")
+    client = login(personas.consultant)
+    page = client.get(reverse("inventory:vehicle_list")).text
+    assert in_stock.vin in page and delivered.vin not in page
+    page = client.get(reverse("inventory:vehicle_list"), {"status": "all"}).text
+    assert in_stock.vin in page and delivered.vin in page
+
+
+@pytest.mark.django_db
+def test_stock_list_shows_money_with_separators_and_exports_numbers(login, personas):
+    VehicleFactory(store=personas.store, cost=Decimal("182697.50"))
+    client = login(personas.consultant)
+    assert "¥182,697.50" in client.get(reverse("inventory:vehicle_list")).text
+    rows = export_rows(client.get(reverse("inventory:vehicle_list"), {"export": "xlsx"}))
+    cost_index = rows[0].index("成本")
+    assert rows[1][cost_index] == 182697.5

@@ -1,7 +1,27 @@
 """Column helpers shared by every list table."""
 
+import django_tables2 as tables
+
+from .templatetags.dealerplan import money
+
 #: Hide a column on phones; the table keeps what a consultant needs at a glance.
 DESKTOP_ONLY = {
     "th": {"class": "d-none d-lg-table-cell"},
     "td": {"class": "d-none d-lg-table-cell"},
 }
+
+
+class MoneyColumn(tables.Column):
+    """¥1,234.00 on the page; the Decimal itself in exports."""
+
+    def __init__(self, *args, **kwargs):
+        attrs = kwargs.pop("attrs", {})
+        attrs.setdefault("td", {}).setdefault("class", "text-end text-nowrap")
+        attrs.setdefault("th", {}).setdefault("class", "text-end")
+        super().__init__(*args, attrs=attrs, **kwargs)
+
+    def render(self, value):
+        return money(value)
+
+    def value(self, value):
+        return value

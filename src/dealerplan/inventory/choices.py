@@ -9,3 +9,8 @@ class VehicleStatus(models.TextChoices):
     RESERVED = "reserved", _("Reserved")
     SOLD = "sold", _("Sold")
     DELIVERED = "delivered", _("Delivered")
+
+    @classmethod
+    def current(cls) -> tuple[str, ...]:
+        """Vehicles the store still holds or awaits: what the stock page shows by default."""
+        return (cls.ORDERED, cls.IN_TRANSIT, cls.IN_STOCK, cls.RESERVED)

@@ -28,7 +28,10 @@ class VehicleFilterSet(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": _("VIN or its last digits")}),
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=VehicleStatus.choices, empty_label=ALL
+        label=_("Status"),
+        choices=[*VehicleStatus.choices, ("all", _("All, including sold"))],
+        empty_label=_("Current stock (not sold)"),
+        method="filter_status",
     )
     series = django_filters.ModelChoiceFilter(
         label=_("Series"),
@@ -46,7 +49,13 @@ class VehicleFilterSet(django_filters.FilterSet):
         form = FilterForm
 
     def filter_queryset(self, queryset):
-        return super().filter_queryset(queryset.filter(is_archived=False))
+        queryset = queryset.filter(is_archived=False)
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(status__in=VehicleStatus.current())
+        return super().filter_queryset(queryset)
+
+    def filter_status(self, queryset, name, value):
+        return queryset if value == "all" else queryset.filter(status=value)
 
     def filter_q(self, queryset, name, value):
         value = value.strip().upper()

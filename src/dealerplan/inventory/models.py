@@ -46,7 +46,8 @@ class Vehicle(BusinessModel):
     class Meta:
         verbose_name = _("vehicle")
         verbose_name_plural = _("vehicles")
-        ordering = ["arrival_date"]
+        # Oldest stock first (it must be sold first); cars not yet arrived last.
+        ordering = [models.F("arrival_date").asc(nulls_last=True), "id"]
         indexes = [models.Index(fields=["store", "status"], name="vehicle_status_idx")]
         constraints = [
             models.CheckConstraint(

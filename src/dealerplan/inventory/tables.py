@@ -2,6 +2,8 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from dealerplan.core.tables import MoneyColumn
+
 from .models import Vehicle
 from .services import aging_bucket, days_in_stock
 
@@ -24,6 +26,7 @@ class VehicleTable(tables.Table):
     )
     trim = tables.Column(verbose_name=_("trim"), order_by=("trim__series__name", "trim__name"))
     color = tables.Column(verbose_name=_("colour"))
+    cost = MoneyColumn(verbose_name=_("cost"))
     days_in_stock = DaysInStockColumn(
         verbose_name=_("Days in stock"), accessor="arrival_date", order_by=("arrival_date",)
     )
