@@ -51,7 +51,7 @@ run: demo
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-test
-	DEBUG=true $(BIN)/pytest -q -n 2
+	DEBUG=true $(BIN)/pytest -n 2 -q -p no:logging
 
 test-pg: install-test
 	DEBUG=true DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dealerplan} \

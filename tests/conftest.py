@@ -11,6 +11,12 @@ from tests.factories import StoreFactory, TeamFactory, UserFactory
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
+
+
 @dataclass
 class Personas:
     store: object

@@ -39,6 +39,13 @@ class ScopedAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return super().has_add_permission(request) or self._is_staff_manager(request)
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """A manager can only point a record at their own store's rows (store, owner, ...)."""
+        related = db_field.remote_field.model
+        if "queryset" not in kwargs and hasattr(related.objects, "visible_to"):
+            kwargs["queryset"] = related.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         self._check_in_scope(request, object_id)
         return super().change_view(request, object_id, form_url, extra_context)

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from dealerplan.core.admin import ScopedAdmin
+from dealerplan.core.choices import Role
 
 from .models import Store, Team, User
 
@@ -31,6 +32,27 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
         *DjangoUserAdmin.fieldsets,
         (_("Dealership"), {"fields": ("store", "team", "role", "phone")}),
     )
+    #: What a store manager may not touch: only superusers grant rights or move people.
+    PRIVILEGED_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions", "store")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += [f for f in self.PRIVILEGED_FIELDS if f not in readonly]
+        return readonly
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role" and not request.user.is_superuser:
+            kwargs["choices"] = [
+                (value, label) for value, label in Role.choices if value not in Role.group_wide()
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change and not request.user.is_superuser:
+            obj.store = request.user.store
+        super().save_model(request, obj, form, change)
+
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
         (_("Dealership"), {"fields": ("store", "team", "role", "phone")}),
