@@ -55,7 +55,7 @@ test: install-test
 
 test-pg: install-test
 	DEBUG=true DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dealerplan} \
-		$(BIN)/pytest -q -n 2
+		$(BIN)/pytest -n 2 -q -p no:logging
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -145,3 +145,10 @@ class TestLanguage:
         response = client.get(reverse("login"))
         assert 'lang="en"' in response.text
         assert "Sign in" in response.text
+
+
+def test_dealerplan_console_command_is_installed():
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="dealerplan")
+    assert script.value == "dealerplan.__main__:main"
