@@ -4,17 +4,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dealerplan.core.choices import Role
-from dealerplan.core.forms import BootstrapFormMixin
+from dealerplan.core.filtersets import ALL, FilterForm
 from dealerplan.org.models import User
 
 from .choices import AccountTier, IntentionLevel, SourceChannel
 from .models import Customer
-
-ALL = _("All")
-
-
-class FilterForm(BootstrapFormMixin, forms.Form):
-    pass
 
 
 def owners(request):

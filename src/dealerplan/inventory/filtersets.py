@@ -7,17 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dealerplan.catalog.models import Series
-from dealerplan.core.forms import BootstrapFormMixin
+from dealerplan.core.filtersets import ALL, FilterForm
 
 from .choices import VehicleStatus
 from .models import Vehicle
 
-
-class FilterForm(BootstrapFormMixin, forms.Form):
-    pass
-
-
-ALL = _("All")
 AGING_CHOICES = [("0-30", "0–30"), ("31-60", "31–60"), ("61-90", "61–90"), (">90", ">90")]
 
 
