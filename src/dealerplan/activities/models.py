@@ -3,7 +3,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dealerplan.core.models import BusinessModel
+from simple_history.models import HistoricalRecords
+
+from dealerplan.core.choices import Role
+from dealerplan.core.models import BusinessModel, ScopedManager, TimeStampedModel
 from dealerplan.customers.choices import SourceChannel
 
 from .choices import ActivityKind, ActivityStatus, Outcome, TrafficKind, VisitType
@@ -131,3 +134,61 @@ class TrafficEntry(BusinessModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.arrived_at:%Y-%m-%d %H:%M}"
+
+
+class FollowUpPolicy(TimeStampedModel):
+    """A store's follow-up rhythm: days between contacts per intention level and account tier."""
+
+    store = models.OneToOneField(
+        "org.Store", verbose_name=_("store"), on_delete=models.CASCADE,
+        related_name="follow_up_policy",
+    )
+    h_days = models.PositiveSmallIntegerField(_("level H (days)"), default=2)
+    a_days = models.PositiveSmallIntegerField(_("level A (days)"), default=7)
+    b_days = models.PositiveSmallIntegerField(_("level B (days)"), default=14)
+    c_days = models.PositiveSmallIntegerField(_("level C (days)"), default=30)
+    o_days = models.PositiveSmallIntegerField(_("level O, ordered (days)"), default=7)
+    vip_visit_days = models.PositiveSmallIntegerField(_("VIP visit (days)"), default=30)
+    tier1_visit_days = models.PositiveSmallIntegerField(_("tier 1 visit (days)"), default=60)
+    tier2_visit_days = models.PositiveSmallIntegerField(
+        _("tier 2 visit (days)"), null=True, blank=True,
+        help_text=_("Empty: visited on demand, no automatic date."),
+    )
+
+    history = HistoricalRecords()
+    objects = ScopedManager()
+
+    scope_store_path = "store"
+
+    class Meta:
+        verbose_name = _("follow-up rule")
+        verbose_name_plural = _("follow-up rules")
+
+    def __str__(self):
+        return str(self.store)
+
+
+class ActivityQuota(TimeStampedModel):
+    """Calls a day and visits a week expected of a role in a store (30 and 20 by default)."""
+
+    store = models.ForeignKey(
+        "org.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="+"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    calls_per_day = models.PositiveSmallIntegerField(_("calls per day"), default=30)
+    visits_per_week = models.PositiveSmallIntegerField(_("visits per week"), default=20)
+
+    history = HistoricalRecords()
+    objects = ScopedManager()
+
+    scope_store_path = "store"
+
+    class Meta:
+        verbose_name = _("activity quota")
+        verbose_name_plural = _("activity quotas")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "role"], name="activity_quota_unique_role")
+        ]
+
+    def __str__(self):
+        return f"{self.store} · {self.get_role_display()}"

@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -178,3 +179,72 @@ class Contact(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+
+class TierPolicy(TimeStampedModel):
+    """Purchase thresholds (last 12 months, CNY) that place a customer in an account tier."""
+
+    store = models.OneToOneField(
+        "org.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="tier_policy"
+    )
+    vip_min_amount = models.DecimalField(
+        _("VIP from (CNY)"), max_digits=14, decimal_places=2, default=Decimal("1000000.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    tier1_min_amount = models.DecimalField(
+        _("tier 1 from (CNY)"), max_digits=14, decimal_places=2, default=Decimal("300000.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    tier2_min_amount = models.DecimalField(
+        _("tier 2 from (CNY)"), max_digits=14, decimal_places=2, default=Decimal("100000.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    lookback_days = models.PositiveSmallIntegerField(_("look back (days)"), default=365)
+
+    history = HistoricalRecords()
+    objects = ScopedManager()
+
+    scope_store_path = "store"
+
+    class Meta:
+        verbose_name = _("tier thresholds")
+        verbose_name_plural = _("tier thresholds")
+
+    def __str__(self):
+        return str(self.store)
+
+
+class LevelChange(models.Model):
+    """One move of a customer between intention levels, for the monthly level report."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+        related_name="level_changes",
+    )
+    from_level = models.CharField(
+        _("from level"), max_length=1, choices=IntentionLevel.choices, blank=True
+    )
+    to_level = models.CharField(_("to level"), max_length=1, choices=IntentionLevel.choices)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now, db_index=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    activity = models.ForeignKey(
+        "activities.Activity", verbose_name=_("activity"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+
+    objects = ScopedManager()
+
+    scope_store_path = "customer__store"
+    scope_owner_path = "customer__owner"
+
+    class Meta:
+        verbose_name = _("level change")
+        verbose_name_plural = _("level changes")
+        ordering = ["-changed_at"]
+        indexes = [models.Index(fields=["customer", "changed_at"], name="level_change_idx")]
+
+    def __str__(self):
+        return f"{self.customer}: {self.from_level or '·'} → {self.to_level}"
