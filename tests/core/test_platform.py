@@ -109,7 +109,10 @@ class TestLogin:
         )
         assert response.status_code == 302
         assert response["Location"] == reverse("home")
-        assert client.get(reverse("home")).status_code == 200
+        home = client.get(reverse("home"))
+        assert home.status_code == 302
+        assert home["Location"] == reverse("activities:my_day")
+        assert client.get(reverse("activities:my_day")).status_code == 200
 
     def test_wrong_password_shows_a_message(self, client, personas):
         response = client.post(reverse("login"), {"username": "consultant", "password": "nope"})
@@ -126,7 +129,7 @@ class TestLogin:
         assert "登录失败次数过多" in response.text
 
     def test_navigation_depends_on_role(self, login, personas):
-        consultant_page = login(personas.consultant).get(reverse("home")).text
+        consultant_page = login(personas.consultant).get(reverse("activities:my_day")).text
         assert reverse("customers:customer_list") in consultant_page
         assert reverse("admin:index") not in consultant_page
         manager_page = login(personas.general_manager).get(reverse("home")).text

@@ -5,6 +5,10 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .choices import Role
+
+MANAGER_ROLES = frozenset(Role.managers() | {Role.FINANCE, Role.MARKETING})
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -21,7 +25,8 @@ class NavItem:
 
 
 NAV_ITEMS = [
-    NavItem(_("Home"), "home", "house"),
+    NavItem(_("My Day"), "activities:my_day", "sun"),
+    NavItem(_("Overview"), "home", "house", roles=MANAGER_ROLES),
     NavItem(_("Customers"), "customers:customer_list", "people"),
     NavItem(_("Stock"), "inventory:vehicle_list", "car-front"),
     NavItem(_("Administration"), "admin:index", "gear", staff_only=True),

@@ -2,12 +2,13 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dealerplan.core.choices import Role
 from dealerplan.core.phone import normalize_phone
 
-from .models import Customer
+from .models import Customer, LevelChange
 
 EDIT_ROLES = frozenset(
     {
@@ -32,6 +33,18 @@ def phone_taken(store_id, phone: str, *, exclude_pk=None) -> bool:
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     return qs.exists()
+
+
+def record_level_change(customer: Customer, new_level: str, *, user=None, activity=None, at=None):
+    """Keep the level history the monthly level report (意向客户级别状况表) is built from."""
+    return LevelChange.objects.create(
+        customer=customer,
+        from_level=customer.intention_level if customer.pk else "",
+        to_level=new_level,
+        changed_at=at or timezone.now(),
+        changed_by=user,
+        activity=activity,
+    )
 
 
 @transaction.atomic
@@ -59,7 +72,19 @@ def save_customer(*, user, customer: Customer) -> Customer:
             {"phone": _("This phone number already belongs to a customer of this store.")},
             code="phone_taken",
         )
+    previous_level = (
+        Customer.objects.filter(pk=customer.pk).values_list("intention_level", flat=True).first()
+        if customer.pk
+        else ""
+    )
     customer.save()
     if not Customer.objects.visible_to(user).filter(pk=customer.pk).exists():
         raise PermissionDenied
+    if previous_level != customer.intention_level:
+        LevelChange.objects.create(
+            customer=customer,
+            from_level=previous_level or "",
+            to_level=customer.intention_level,
+            changed_by=user,
+        )
     return customer

@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +25,9 @@ def lockout(request, credentials=None, *args, **kwargs):
 
 @login_required
 def home(request):
-    """A short summary of the customers the user looks after; My Day grows from here."""
+    """Consultants start on My Day; managers get the store's summary."""
+    if request.user.sees_only_own:
+        return redirect("activities:my_day")
     customers = Customer.objects.visible_to(request.user).active()
     now = timezone.now()
     end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59)

@@ -1,0 +1,64 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dealerplan.core.forms import BootstrapFormMixin, DateTimeInput
+from dealerplan.customers.choices import IntentionLevel
+
+from .choices import ActivityKind, Outcome
+
+LOGGABLE_LEVELS = [(level, label) for level, label in IntentionLevel.choices if level != "F"]
+
+
+class LogActivityForm(BootstrapFormMixin, forms.Form):
+    """A contact that just happened; the follow-up date comes from the rules unless picked."""
+
+    full_width_fields = ("notes",)
+
+    kind = forms.ChoiceField(label=_("Type"), choices=ActivityKind.choices, initial="call")
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("", "—"), *Outcome.choices], required=False
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    next_step = forms.CharField(label=_("Next step"), required=False, max_length=200)
+    new_level = forms.ChoiceField(
+        label=_("Intention level"),
+        required=False,
+        choices=[("", _("Unchanged")), *LOGGABLE_LEVELS],
+    )
+    next_follow_up_at = forms.DateTimeField(
+        label=_("Next follow-up"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_("Leave empty to use the store's rhythm for the level."),
+    )
+    is_important = forms.BooleanField(label=_("Important open item"), required=False)
+    planned = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "outcome": data.get("outcome") or "",
+            "notes": data.get("notes") or "",
+            "next_step": data.get("next_step") or "",
+            "new_level": data.get("new_level") or None,
+            "next_follow_up_at": data.get("next_follow_up_at"),
+            "is_important": data.get("is_important", False),
+        }
+
+
+class PlanActivityForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Type"), choices=ActivityKind.choices, initial="visit")
+    planned_at = forms.DateTimeField(label=_("Planned for"), widget=DateTimeInput())
+    location = forms.CharField(label=_("Place"), required=False, max_length=200)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+    is_important = forms.BooleanField(label=_("Important open item"), required=False)
+
+    def clean_planned_at(self):
+        value = self.cleaned_data["planned_at"]
+        if value < timezone.now():
+            raise forms.ValidationError(_("A planned activity must be in the future."))
+        return value

@@ -1,0 +1,177 @@
+"""What a consultant has to do today, gathered in a fixed number of queries."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from dealerplan.customers.choices import LEVEL_PRIORITY, IntentionLevel
+from dealerplan.customers.models import Customer
+from dealerplan.deals.choices import DealStatus
+from dealerplan.deals.models import Deal
+from dealerplan.inventory.choices import VehicleStatus
+from dealerplan.inventory.models import Vehicle
+
+from .choices import ActivityKind, ActivityStatus
+from .models import Activity
+from .services import Quota, quota_for
+
+DUE_LIMIT = 100
+KEY_DATE_DAYS = 7
+AGED_STOCK_DAYS = 90
+KEY_DATE_FIELDS = ("bid_date", "contract_date", "delivery_date", "acceptance_date")
+
+
+@dataclass
+class KeyDate:
+    date: datetime.date
+    field: str
+    deal: Deal
+
+    @property
+    def label(self) -> str:
+        return Deal._meta.get_field(self.field).verbose_name
+
+
+@dataclass
+class MyDay:
+    now: datetime.datetime
+    quota: Quota
+    calls_today: int
+    visits_this_week: int
+    due: list = field(default_factory=list)
+    due_total: int = 0
+    overdue_total: int = 0
+    planned_today: list = field(default_factory=list)
+    key_dates: list = field(default_factory=list)
+    important: list = field(default_factory=list)
+    aged_stock: int = 0
+
+    @property
+    def calls_percent(self) -> int:
+        return _percent(self.calls_today, self.quota.calls_per_day)
+
+    @property
+    def visits_percent(self) -> int:
+        return _percent(self.visits_this_week, self.quota.visits_per_week)
+
+    @property
+    def is_morning(self) -> bool:
+        return timezone.localtime(self.now).hour < 12
+
+
+def _percent(done: int, target: int) -> int:
+    return min(100, round(done * 100 / target)) if target else 100
+
+
+def day_bounds(now: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
+    local = timezone.localtime(now)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + datetime.timedelta(days=1)
+
+
+def week_start(now: datetime.datetime) -> datetime.datetime:
+    start, _end = day_bounds(now)
+    return start - datetime.timedelta(days=start.weekday())
+
+
+def level_priority():
+    return Case(
+        *[When(intention_level=level, then=Value(rank)) for level, rank in LEVEL_PRIORITY.items()],
+        output_field=IntegerField(),
+    )
+
+
+def due_customers(user, now: datetime.datetime):
+    """Overdue (before today) first, then due today; hottest level first within each."""
+    today_start, today_end = day_bounds(now)
+    return (
+        Customer.objects.visible_to(user)
+        .filter(owner=user, is_archived=False, next_follow_up_at__lt=today_end)
+        .exclude(intention_level=IntentionLevel.F)
+        .annotate(
+            overdue=Case(
+                When(next_follow_up_at__lt=today_start, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            priority=level_priority(),
+        )
+        .select_related("intended_trim__series")
+        .order_by("overdue", "priority", "next_follow_up_at", "pk")
+    )
+
+
+def build_my_day(user, now: datetime.datetime | None = None) -> MyDay:
+    now = now or timezone.now()
+    today_start, today_end = day_bounds(now)
+    monday = week_start(now)
+    mine = Activity.objects.visible_to(user).filter(owner=user)
+
+    counts = mine.filter(status=ActivityStatus.DONE).aggregate(
+        calls=Count(
+            "pk", filter=Q(kind=ActivityKind.CALL, done_at__gte=today_start, done_at__lt=today_end)
+        ),
+        visits=Count(
+            "pk", filter=Q(kind=ActivityKind.VISIT, done_at__gte=monday, done_at__lt=today_end)
+        ),
+    )
+    due_qs = due_customers(user, now)
+    totals = due_qs.aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(next_follow_up_at__lt=today_start))
+    )
+    day = MyDay(
+        now=now,
+        quota=quota_for(user),
+        calls_today=counts["calls"],
+        visits_this_week=counts["visits"],
+        due=list(due_qs[:DUE_LIMIT]),
+        due_total=totals["total"],
+        overdue_total=totals["overdue"],
+    )
+    day.planned_today = list(
+        mine.filter(
+            status=ActivityStatus.PLANNED, planned_at__gte=today_start, planned_at__lt=today_end
+        )
+        .select_related("customer")
+        .order_by("planned_at")
+    )
+    day.important = list(
+        mine.filter(status=ActivityStatus.PLANNED, is_important=True)
+        .exclude(planned_at__gte=today_start, planned_at__lt=today_end)
+        .select_related("customer")
+        .order_by("planned_at")[:20]
+    )
+    day.key_dates = key_dates(user, timezone.localdate(now))
+    day.aged_stock = (
+        Vehicle.objects.visible_to(user)
+        .filter(
+            status=VehicleStatus.IN_STOCK,
+            arrival_date__lt=timezone.localdate(now) - datetime.timedelta(days=AGED_STOCK_DAYS),
+        )
+        .count()
+    )
+    return day
+
+
+def key_dates(user, today: datetime.date) -> list[KeyDate]:
+    """Bids, contracts, deliveries and acceptances of the user's open deals in the next week."""
+    until = today + datetime.timedelta(days=KEY_DATE_DAYS)
+    window = Q()
+    for name in KEY_DATE_FIELDS:
+        window |= Q(**{f"{name}__gte": today, f"{name}__lte": until})
+    deals = (
+        Deal.objects.visible_to(user)
+        .filter(owner=user, status=DealStatus.OPEN)
+        .filter(window)
+        .select_related("customer", "stage")
+    )
+    found = []
+    for deal in deals:
+        for name in KEY_DATE_FIELDS:
+            value = getattr(deal, name)
+            if value is not None and today <= value <= until:
+                found.append(KeyDate(value, name, deal))
+    found.sort(key=lambda item: (item.date, item.deal.pk))
+    return found
