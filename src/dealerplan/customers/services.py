@@ -1,14 +1,22 @@
 """Domain rules for customers; views, API and commands all come through here."""
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dealerplan.core.choices import Role
 from dealerplan.core.phone import normalize_phone
+from dealerplan.orders.choices import OrderStatus
+from dealerplan.orders.models import SalesOrder
 
-from .models import Customer, LevelChange
+from .models import Customer, LevelChange, TierPolicy
+from .tiers import Thresholds, tier_for
+
+DEFAULT_LOOKBACK_DAYS = 365
 
 EDIT_ROLES = frozenset(
     {
@@ -88,3 +96,55 @@ def save_customer(*, user, customer: Customer) -> Customer:
             changed_by=user,
         )
     return customer
+
+
+def thresholds_for(store_id) -> tuple[Thresholds, int]:
+    policy = TierPolicy.objects.filter(store_id=store_id).first()
+    if policy is None:
+        return Thresholds(), DEFAULT_LOOKBACK_DAYS
+    return (
+        Thresholds(
+            vip=policy.vip_min_amount,
+            tier1=policy.tier1_min_amount,
+            tier2=policy.tier2_min_amount,
+        ),
+        policy.lookback_days,
+    )
+
+
+def purchases_by_customer(store_id, *, since: datetime.date, customer_ids=None) -> dict:
+    """Order totals per customer since a date, cancelled orders left out."""
+    orders = SalesOrder.objects.filter(store_id=store_id, order_date__gte=since).exclude(
+        status=OrderStatus.CANCELLED
+    )
+    if customer_ids is not None:
+        orders = orders.filter(customer_id__in=customer_ids)
+    return dict(
+        orders.values("customer_id")
+        .annotate(amount=Sum("total"))
+        .values_list("customer_id", "amount")
+    )
+
+
+@transaction.atomic
+def recompute_tiers(store, *, today: datetime.date | None = None, customer_ids=None) -> int:
+    """Put every customer of the store in the tier their purchases earn; returns changes.
+
+    Tiers set by hand (``tier_overridden``) are kept. Idempotent: a second run changes nothing.
+    """
+    today = today or timezone.localdate()
+    thresholds, lookback_days = thresholds_for(store.pk)
+    amounts = purchases_by_customer(
+        store.pk, since=today - datetime.timedelta(days=lookback_days), customer_ids=customer_ids
+    )
+    customers = Customer.objects.filter(store=store, tier_overridden=False)
+    if customer_ids is not None:
+        customers = customers.filter(pk__in=customer_ids)
+    changed = []
+    for customer in customers.only("pk", "account_tier").iterator(chunk_size=2000):
+        tier = tier_for(amounts.get(customer.pk), thresholds)
+        if tier != customer.account_tier:
+            customer.account_tier = tier
+            changed.append(customer)
+    Customer.objects.bulk_update(changed, ["account_tier"], batch_size=1000)
+    return len(changed)

@@ -6,3 +6,6 @@ class OrdersConfig(AppConfig):
     name = "dealerplan.orders"
     label = "orders"
     verbose_name = _("Orders")
+
+    def ready(self):
+        from . import signals  # noqa: F401
