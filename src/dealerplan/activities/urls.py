@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "activities"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("my-day/", views.MyDayView.as_view(), name="my_day"),
     path("customers/<int:pk>/log/", views.LogActivityView.as_view(), name="log_activity"),
     path("customers/<int:pk>/plan/", views.PlanActivityView.as_view(), name="plan_activity"),
+    path("reports/daily/", report_views.DailyReportView.as_view(), name="daily_report"),
+    path("reports/levels/", report_views.LevelReportView.as_view(), name="level_report"),
 ]

@@ -29,6 +29,8 @@ NAV_ITEMS = [
     NavItem(_("Overview"), "home", "house", roles=MANAGER_ROLES),
     NavItem(_("Customers"), "customers:customer_list", "people"),
     NavItem(_("Stock"), "inventory:vehicle_list", "car-front"),
+    NavItem(_("Daily report"), "activities:daily_report", "clipboard-data"),
+    NavItem(_("Lead levels"), "activities:level_report", "bar-chart-steps"),
     NavItem(_("Administration"), "admin:index", "gear", staff_only=True),
 ]
 

@@ -15,3 +15,12 @@ def money(value):
     except (InvalidOperation, TypeError, ValueError):
         return value
     return f"¥{amount:,.2f}"
+
+
+@register.filter
+def get_item(mapping, key):
+    """``{{ counts|get_item:level }}``: a dict or Counter value in a template."""
+    try:
+        return mapping[key]
+    except (KeyError, TypeError, IndexError):
+        return ""
