@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dealerplan.core.context_processors.navigation",
+                "dealerplan.activities.context_processors.unread_notifications",
             ],
         },
     }
@@ -194,6 +195,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# E-mail for reminders; the console backend prints them when no SMTP host is configured.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env_str("EMAIL_HOST", "")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "dealerplan <noreply@localhost>")
+#: The address staff open the app at, for links in e-mails (e.g. https://crm.example.com).
+DEALERPLAN_BASE_URL = env_str("DEALERPLAN_BASE_URL", "")
 
 # Demo data and follow-up defaults.
 DEALERPLAN_DEMO_PASSWORD = "demo12345"  # noqa: S105 - demo data only, documented in README

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
 from simple_history.models import HistoricalRecords
 
 from dealerplan.core.choices import Role
@@ -192,3 +192,96 @@ class ActivityQuota(TimeStampedModel):
 
     def __str__(self):
         return f"{self.store} · {self.get_role_display()}"
+
+
+class CalendarFeed(TimeStampedModel):
+    """A user's private calendar subscription: whoever holds the token reads their plan."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    rotated_at = models.DateTimeField(_("rotated at"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    scope_store_path = "user__store"
+    scope_owner_path = "user"
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class NotificationKind(models.TextChoices):
+    DAILY_DIGEST = "daily_digest", _("Daily follow-up list")
+    MANAGER_DIGEST = "manager_digest", _("Overdue summary of the store")
+    MESSAGE = "message", _("Message")
+
+
+class Notification(models.Model):
+    """An in-app message for one user; reminders also record here what was sent and when."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    store = models.ForeignKey(
+        "org.Store",
+        verbose_name=_("store"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(
+        _("type"), max_length=30, choices=NotificationKind.choices, default=NotificationKind.MESSAGE
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    for_date = models.DateField(
+        _("for date"),
+        null=True,
+        blank=True,
+        help_text=_("The local day a daily reminder is for; one reminder of a kind per day."),
+    )
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    scope_store_path = "store"
+    scope_owner_path = "user"
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_unread_idx"),
+            models.Index(fields=["user", "-created_at"], name="notification_recent_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "for_date"],
+                condition=models.Q(for_date__isnull=False),
+                name="notification_once_per_day",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

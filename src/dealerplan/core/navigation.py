@@ -27,6 +27,7 @@ class NavItem:
 NAV_ITEMS = [
     NavItem(_("My Day"), "activities:my_day", "sun"),
     NavItem(_("Overview"), "home", "house", roles=MANAGER_ROLES),
+    NavItem(_("Calendar"), "calendar:week", "calendar-week"),
     NavItem(_("Customers"), "customers:customer_list", "people"),
     NavItem(_("Stock"), "inventory:vehicle_list", "car-front"),
     NavItem(_("Daily report"), "activities:daily_report", "clipboard-data"),
