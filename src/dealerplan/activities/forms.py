@@ -62,3 +62,17 @@ class PlanActivityForm(BootstrapFormMixin, forms.Form):
         if value < timezone.now():
             raise forms.ValidationError(_("A planned activity must be in the future."))
         return value
+
+
+class DailyLogForm(BootstrapFormMixin, forms.Form):
+    full_width_fields = ("summary", "open_items", "tomorrow")
+
+    summary = forms.CharField(label=_("Work done today"), widget=forms.Textarea(attrs={"rows": 4}))
+    open_items = forms.CharField(
+        label=_("Important open items"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    tomorrow = forms.CharField(
+        label=_("Plan for tomorrow"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -285,3 +285,30 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class DailyLog(BusinessModel):
+    """工作日志: what a consultant did today and what stays open, submitted before leaving."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("consultant"), on_delete=models.PROTECT,
+        related_name="daily_logs",
+    )
+    date = models.DateField(_("date"))
+    summary = models.TextField(_("work done today"))
+    open_items = models.TextField(_("important open items"), blank=True)
+    tomorrow = models.TextField(_("plan for tomorrow"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    scope_owner_path = "owner"
+
+    class Meta:
+        verbose_name = _("daily work log")
+        verbose_name_plural = _("daily work logs")
+        ordering = ["-date", "owner"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "date"], name="daily_log_one_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.owner} {self.date:%Y-%m-%d}"

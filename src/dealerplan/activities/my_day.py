@@ -14,7 +14,7 @@ from dealerplan.inventory.choices import VehicleStatus
 from dealerplan.inventory.models import Vehicle
 
 from .choices import ActivityKind, ActivityStatus
-from .models import Activity
+from .models import Activity, DailyLog
 from .services import Quota, quota_for
 
 DUE_LIMIT = 100
@@ -47,6 +47,7 @@ class MyDay:
     key_dates: list = field(default_factory=list)
     important: list = field(default_factory=list)
     aged_stock: int = 0
+    log_filed: bool = False
 
     @property
     def calls_percent(self) -> int:
@@ -144,6 +145,7 @@ def build_my_day(user, now: datetime.datetime | None = None) -> MyDay:
         .order_by("planned_at")[:20]
     )
     day.key_dates = key_dates(user, timezone.localdate(now))
+    day.log_filed = DailyLog.objects.filter(owner=user, date=timezone.localdate(now)).exists()
     day.aged_stock = (
         Vehicle.objects.visible_to(user)
         .filter(

@@ -46,11 +46,16 @@ class DailyReportView(LoginRequiredMixin, TemplateView):
             _("Test drives"),
             _("New cards"),
             _("Orders"),
+            _("Work log"),
         ]
 
     def export(self):
         body = [
-            [row.consultant.display_name, *(getattr(row, m) for m in reports.DAILY_MEASURES)]
+            [
+                row.consultant.display_name,
+                *(getattr(row, m) for m in reports.DAILY_MEASURES),
+                _("Filed") if row.log else _("Not filed"),
+            ]
             for row in self.rows
         ]
         title = _("Daily activity report")
@@ -64,6 +69,7 @@ class DailyReportView(LoginRequiredMixin, TemplateView):
             day=self.day,
             rows=self.rows,
             totals=reports.daily_totals(self.rows),
+            missing_logs=[row.consultant for row in self.rows if row.log is None],
             previous=self.day - datetime.timedelta(days=1),
             following=self.day + datetime.timedelta(days=1),
             headers=self.headers(),

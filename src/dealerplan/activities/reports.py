@@ -19,7 +19,7 @@ from dealerplan.orders.models import SalesOrder
 from dealerplan.org.models import User
 
 from .choices import ActivityKind, ActivityStatus
-from .models import Activity
+from .models import Activity, DailyLog
 
 OPEN_LEVELS = IntentionLevel.open_levels()
 DAILY_MEASURES = ("calls", "visits", "receptions", "test_drives", "new_cards", "orders")
@@ -48,6 +48,7 @@ class DailyRow:
     test_drives: int = 0
     new_cards: int = 0
     orders: int = 0
+    log: object = None  # the day's DailyLog, if filed
 
 
 def daily_activity_report(user, day: datetime.date) -> list[DailyRow]:
@@ -86,6 +87,8 @@ def daily_activity_report(user, day: datetime.date) -> list[DailyRow]:
     )
     for item in orders:
         rows[item["consultant"]].orders = item["n"]
+    for log in DailyLog.objects.visible_to(user).filter(owner__in=rows, date=day):
+        rows[log.owner_id].log = log
     return [rows[person.pk] for person in people]
 
 

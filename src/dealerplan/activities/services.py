@@ -18,7 +18,8 @@ from dealerplan.customers.services import can_edit_customers, record_level_chang
 
 from .choices import ActivityKind, ActivityStatus
 from .followup import Rhythm, next_follow_up
-from .models import Activity, ActivityQuota, FollowUpPolicy
+from .models import Activity, ActivityQuota, DailyLog, FollowUpPolicy
+from .reports import daily_activity_report
 
 DEFAULT_CALLS_PER_DAY = 30
 DEFAULT_VISITS_PER_WEEK = 20
@@ -164,3 +165,52 @@ def plan_activity(
         is_important=is_important,
     )
     return activity
+
+
+def daily_log_draft(user, day: datetime.date) -> dict:
+    """A starting text for the day's log: the day's numbers and the open important items."""
+    rows = [row for row in daily_activity_report(user, day) if row.consultant.pk == user.pk]
+    row = rows[0] if rows else None
+    summary = ""
+    if row is not None:
+        summary = _(
+            "Calls %(calls)s, visits %(visits)s, receptions %(receptions)s, "
+            "test drives %(test_drives)s, new cards %(new_cards)s, orders %(orders)s."
+        ) % {
+            name: getattr(row, name)
+            for name in ("calls", "visits", "receptions", "test_drives", "new_cards", "orders")
+        }
+    open_items = "\n".join(
+        f"- {activity.customer.name}: {activity.notes or activity.get_kind_display()}"
+        for activity in Activity.objects.visible_to(user)
+        .filter(owner=user, status=ActivityStatus.PLANNED, is_important=True)
+        .select_related("customer")
+        .order_by("planned_at")[:20]
+    )
+    return {"summary": str(summary), "open_items": open_items}
+
+
+@transaction.atomic
+def submit_daily_log(
+    *, user, day: datetime.date, summary: str, open_items: str = "", tomorrow: str = ""
+) -> DailyLog:
+    """File (or correct) the user's log for a day; only today's or yesterday's."""
+    if user.store_id is None:
+        raise PermissionDenied
+    today = timezone.localdate()
+    if day not in (today, today - datetime.timedelta(days=1)):
+        raise ValidationError({"date": _("A work log can be filed for today or yesterday only.")})
+    if not summary.strip():
+        raise ValidationError({"summary": _("Write what you did today.")})
+    log, _created = DailyLog.objects.update_or_create(
+        owner=user,
+        date=day,
+        defaults={
+            "store_id": user.store_id,
+            "summary": summary.strip(),
+            "open_items": open_items.strip(),
+            "tomorrow": tomorrow.strip(),
+            "submitted_at": timezone.now(),
+        },
+    )
+    return log

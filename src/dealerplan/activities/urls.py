@@ -8,6 +8,8 @@ urlpatterns = [
     path("my-day/", views.MyDayView.as_view(), name="my_day"),
     path("customers/<int:pk>/log/", views.LogActivityView.as_view(), name="log_activity"),
     path("customers/<int:pk>/plan/", views.PlanActivityView.as_view(), name="plan_activity"),
+    path("daily-log/", views.DailyLogView.as_view(), name="daily_log"),
+    path("daily-log/<int:pk>/", views.DailyLogDetailView.as_view(), name="daily_log_detail"),
     path("reports/daily/", report_views.DailyReportView.as_view(), name="daily_report"),
     path("reports/levels/", report_views.LevelReportView.as_view(), name="level_report"),
 ]

@@ -13,8 +13,8 @@ from dealerplan.customers.services import can_edit_customers
 
 from . import services
 from .choices import ActivityStatus
-from .forms import LogActivityForm, PlanActivityForm
-from .models import Activity
+from .forms import DailyLogForm, LogActivityForm, PlanActivityForm
+from .models import Activity, DailyLog
 from .my_day import build_my_day
 
 
@@ -152,3 +152,56 @@ class PlanActivityView(CustomerWorkView):
 
     def success_message(self):
         return _("Planned.")
+
+
+class DailyLogView(LoginRequiredMixin, View):
+    """工作日志: the consultant files today's log; pre-filled from the day's numbers."""
+
+    template_name = "activities/daily_log.html"
+
+    def get(self, request):
+        today = timezone.localdate()
+        log = DailyLog.objects.visible_to(request.user).filter(owner=request.user, date=today)
+        existing = log.first()
+        if existing is not None:
+            initial = {
+                "summary": existing.summary,
+                "open_items": existing.open_items,
+                "tomorrow": existing.tomorrow,
+            }
+        else:
+            initial = services.daily_log_draft(request.user, today)
+        return self.render(DailyLogForm(initial=initial), existing)
+
+    def post(self, request):
+        form = DailyLogForm(request.POST)
+        if form.is_valid():
+            try:
+                services.submit_daily_log(
+                    user=request.user, day=timezone.localdate(), **form.cleaned_data
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except PermissionDenied:
+                raise
+            else:
+                messages.success(request, _("Your work log for today is filed."))
+                return redirect("activities:my_day")
+        return self.render(form, None)
+
+    def render(self, form, existing):
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "existing": existing, "today": timezone.localdate()},
+        )
+
+
+class DailyLogDetailView(LoginRequiredMixin, View):
+    """A filed log, for its author and the store's managers."""
+
+    def get(self, request, pk):
+        log = get_object_or_404(
+            DailyLog.objects.visible_to(request.user).select_related("owner"), pk=pk
+        )
+        return render(request, "activities/daily_log_detail.html", {"log": log})
