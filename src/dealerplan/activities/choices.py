@@ -35,3 +35,23 @@ class TrafficKind(models.TextChoices):
 class VisitType(models.TextChoices):
     FIRST = "F", _("First visit (F)")
     REPEAT = "S", _("Repeat visit (S)")
+
+
+class LostReason(models.TextChoices):
+    """Standard 战败 reason codes, so the monthly analysis can count them."""
+
+    COMPETITOR = "competitor", _("Bought a competitor's car")
+    PRICE = "price", _("Price or discount")
+    BUDGET = "budget", _("Budget not enough")
+    POSTPONED = "postponed", _("Purchase postponed")
+    OTHER_DEALER = "other_dealer", _("Bought our brand at another dealer")
+    USED_CAR = "used_car", _("Bought a used car")
+    UNREACHABLE = "unreachable", _("Cannot be reached")
+    PRODUCT = "product", _("Product does not fit (space, power, range)")
+    OTHER = "other", _("Other")
+
+
+class LostStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned to the consultant")

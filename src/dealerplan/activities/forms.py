@@ -2,10 +2,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dealerplan.catalog.models import Series
 from dealerplan.core.forms import BootstrapFormMixin, DateTimeInput
 from dealerplan.customers.choices import IntentionLevel
 
-from .choices import ActivityKind, Outcome
+from .choices import ActivityKind, LostReason, Outcome
 
 LOGGABLE_LEVELS = [(level, label) for level, label in IntentionLevel.choices if level != "F"]
 
@@ -76,3 +77,23 @@ class DailyLogForm(BootstrapFormMixin, forms.Form):
     tomorrow = forms.CharField(
         label=_("Plan for tomorrow"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class LostRequestForm(BootstrapFormMixin, forms.Form):
+    full_width_fields = ("notes",)
+
+    reason = forms.ChoiceField(label=_("Reason"), choices=LostReason.choices)
+    competitor = forms.ModelChoiceField(
+        label=_("Competitor model bought"),
+        required=False,
+        queryset=Series.objects.filter(brand__is_competitor=True).select_related("brand"),
+        help_text=_("Required when the customer bought a competitor's car."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class LostDecisionForm(forms.Form):
+    action = forms.ChoiceField(choices=[("approve", "approve"), ("return", "return")])
+    note = forms.CharField(required=False, max_length=200)

@@ -9,7 +9,15 @@ from dealerplan.core.choices import Role
 from dealerplan.core.models import BusinessModel, ScopedManager, TimeStampedModel
 from dealerplan.customers.choices import SourceChannel
 
-from .choices import ActivityKind, ActivityStatus, Outcome, TrafficKind, VisitType
+from .choices import (
+    ActivityKind,
+    ActivityStatus,
+    LostReason,
+    LostStatus,
+    Outcome,
+    TrafficKind,
+    VisitType,
+)
 
 
 class Activity(BusinessModel):
@@ -140,7 +148,9 @@ class FollowUpPolicy(TimeStampedModel):
     """A store's follow-up rhythm: days between contacts per intention level and account tier."""
 
     store = models.OneToOneField(
-        "org.Store", verbose_name=_("store"), on_delete=models.CASCADE,
+        "org.Store",
+        verbose_name=_("store"),
+        on_delete=models.CASCADE,
         related_name="follow_up_policy",
     )
     h_days = models.PositiveSmallIntegerField(_("level H (days)"), default=2)
@@ -151,7 +161,9 @@ class FollowUpPolicy(TimeStampedModel):
     vip_visit_days = models.PositiveSmallIntegerField(_("VIP visit (days)"), default=30)
     tier1_visit_days = models.PositiveSmallIntegerField(_("tier 1 visit (days)"), default=60)
     tier2_visit_days = models.PositiveSmallIntegerField(
-        _("tier 2 visit (days)"), null=True, blank=True,
+        _("tier 2 visit (days)"),
+        null=True,
+        blank=True,
         help_text=_("Empty: visited on demand, no automatic date."),
     )
 
@@ -291,7 +303,9 @@ class DailyLog(BusinessModel):
     """工作日志: what a consultant did today and what stays open, submitted before leaving."""
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("consultant"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consultant"),
+        on_delete=models.PROTECT,
         related_name="daily_logs",
     )
     date = models.DateField(_("date"))
@@ -312,3 +326,62 @@ class DailyLog(BusinessModel):
 
     def __str__(self):
         return f"{self.owner} {self.date:%Y-%m-%d}"
+
+
+class LostRequest(BusinessModel):
+    """A consultant's request to mark a lead lost (战败); a manager approves or returns it."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="lost_requests",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="lost_requests",
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=LostReason.choices)
+    competitor = models.ForeignKey(
+        "catalog.Series",
+        verbose_name=_("competitor model bought"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    previous_level = models.CharField(_("level before"), max_length=1, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=LostStatus.choices, default=LostStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("manager's note"), max_length=200, blank=True)
+
+    scope_owner_path = "requested_by"
+
+    class Meta:
+        verbose_name = _("lost lead request")
+        verbose_name_plural = _("lost lead requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(status="pending"),
+                name="one_pending_lost_request_per_customer",
+            )
+        ]
+        indexes = [models.Index(fields=["store", "status", "decided_at"], name="lost_status_idx")]
+
+    def __str__(self):
+        return f"{self.customer} · {self.get_reason_display()}"

@@ -32,6 +32,7 @@ NAV_ITEMS = [
     NavItem(_("Stock"), "inventory:vehicle_list", "car-front"),
     NavItem(_("Daily report"), "activities:daily_report", "clipboard-data"),
     NavItem(_("Lead levels"), "activities:level_report", "bar-chart-steps"),
+    NavItem(_("Lost leads"), "activities:lost_list", "x-octagon"),
     NavItem(_("Administration"), "admin:index", "gear", staff_only=True),
 ]
 
