@@ -28,7 +28,12 @@ class BootstrapFormMixin:
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker; it only accepts ISO dates, whatever the UI language."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs=attrs, format=format)
 
 
 class DateTimeInput(forms.DateTimeInput):

@@ -29,6 +29,7 @@ NAV_ITEMS = [
     NavItem(_("Overview"), "home", "house", roles=MANAGER_ROLES),
     NavItem(_("Calendar"), "calendar:week", "calendar-week"),
     NavItem(_("Customers"), "customers:customer_list", "people"),
+    NavItem(_("Traffic register"), "traffic:traffic_list", "door-open"),
     NavItem(_("Stock"), "inventory:vehicle_list", "car-front"),
     NavItem(_("Daily report"), "activities:daily_report", "clipboard-data"),
     NavItem(_("Lead levels"), "activities:level_report", "bar-chart-steps"),

@@ -1,6 +1,7 @@
 """Column helpers shared by every list table."""
 
 import django_tables2 as tables
+from django.utils import timezone
 
 from .templatetags.dealerplan import money
 
@@ -25,3 +26,10 @@ class MoneyColumn(tables.Column):
 
     def value(self, value):
         return value
+
+
+class LocalDateTimeColumn(tables.DateTimeColumn):
+    """Shown in Asia/Shanghai; exported as a real local date-time cell, not UTC text."""
+
+    def value(self, value):
+        return timezone.localtime(value).replace(tzinfo=None) if value else None

@@ -3,7 +3,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from dealerplan.core.tables import DESKTOP_ONLY
+from dealerplan.core.tables import DESKTOP_ONLY, LocalDateTimeColumn
 
 from .models import Customer
 
@@ -28,7 +28,7 @@ class CustomerTable(tables.Table):
     )
     intention_level = LevelColumn(verbose_name=_("level"))
     phone = PhoneColumn(verbose_name=_("phone"))
-    next_follow_up_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name=_("next follow-up"))
+    next_follow_up_at = LocalDateTimeColumn(format="Y-m-d H:i", verbose_name=_("next follow-up"))
     account_tier = tables.Column(verbose_name=_("account tier"), attrs=DESKTOP_ONLY)
     owner = tables.Column(
         verbose_name=_("owner"),
@@ -39,7 +39,7 @@ class CustomerTable(tables.Table):
     intended_trim = tables.Column(verbose_name=_("intended trim"), attrs=DESKTOP_ONLY)
     source = tables.Column(verbose_name=_("source channel"), attrs=DESKTOP_ONLY)
     district = tables.Column(verbose_name=_("district"), attrs=DESKTOP_ONLY)
-    last_contact_at = tables.DateTimeColumn(
+    last_contact_at = LocalDateTimeColumn(
         format="Y-m-d", verbose_name=_("last contact"), attrs=DESKTOP_ONLY
     )
 
