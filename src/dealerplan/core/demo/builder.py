@@ -44,7 +44,7 @@ from dealerplan.customers.choices import (
     Gender,
     SourceChannel,
 )
-from dealerplan.customers.models import Contact, Customer
+from dealerplan.customers.models import Contact, Customer, LevelChange
 from dealerplan.deals.choices import DealStatus, PipelineKind
 from dealerplan.deals.models import Deal, Pipeline, Stage
 from dealerplan.inventory.choices import VehicleStatus
@@ -162,6 +162,9 @@ STAFF = (
 )
 VIN_YEAR_CODES = "ABCDEFGHJKLMNPRSTVWXY123456789"  # 1980 (and 2010) is A, 30-year cycle
 PLANT_CITIES = {"C": "长春", "D": "成都", "F": "佛山", "T": "天津"}
+
+
+REPEAT_SHARE = 0.35
 
 
 class DemoDataError(Exception):
@@ -1946,7 +1949,9 @@ class _StoreBuilder:
             if low <= high:
                 repeat_pool.append((lead, low, high))
         picker = _Picker((item, weights[item[0].level]) for item in repeat_pool)
-        for _ in range(linked_target - len(firsts) if repeat_pool else 0):
+        # Typically a third of first visitors come back (再回展厅率 around 30-40%).
+        repeats = min(linked_target - len(firsts), round(len(firsts) * REPEAT_SHARE))
+        for _ in range(repeats if repeat_pool else 0):
             lead, low, high = picker(rng)
             day = low + timedelta(days=rng.randint(0, (high - low).days))
             kind = TrafficKind.WALK_IN if rng.random() < 0.85 else TrafficKind.CALL_IN
@@ -2025,6 +2030,45 @@ class _StoreBuilder:
         entry.notes = self._text(rng.choice(data.TRAFFIC_NOTES), series_name)
         return entry
 
+    # -- level history ------------------------------------------------------------------------
+
+    def _level_history(self) -> list[LevelChange]:
+        """A card's first level and, for most, one move to where it stands now (D via O).
+
+        Gives the monthly level report (意向客户级别状况表) moves to count in the demo.
+        """
+        rng = self.rng
+        # Where a card started: mostly colder than now, some C leads cooled down from B.
+        colder = {"H": "AB", "A": "BC", "B": "C", "C": "B", "O": "HA", "D": "HA", "F": "BC"}
+        changes = []
+        for lead in self.leads:
+            customer = lead.obj
+            current = customer.intention_level
+            first = current
+            if current in colder and (current in "ODF" or rng.random() < 0.6):
+                first = rng.choice(colder[current])
+            opened = customer.created_at
+            changes.append(
+                LevelChange(customer=customer, from_level="", to_level=first, changed_at=opened)
+            )
+            if first == current:
+                continue
+            last = customer.last_contact_at or opened
+            moment = opened + (last - opened) * rng.uniform(0.3, 0.9)
+            if current == "D":
+                changes.append(
+                    LevelChange(
+                        customer=customer, from_level=first, to_level="O", changed_at=moment
+                    )
+                )
+                first, moment = "O", last
+            changes.append(
+                LevelChange(
+                    customer=customer, from_level=first, to_level=current, changed_at=moment
+                )
+            )
+        return changes
+
     # -- writing ------------------------------------------------------------------------------
 
     def _save(self) -> None:
@@ -2041,6 +2085,7 @@ class _StoreBuilder:
         Payment.objects.bulk_create(self.payments, batch_size=BATCH_SIZE)
         Activity.objects.bulk_create(self.activities, batch_size=BATCH_SIZE)
         TrafficEntry.objects.bulk_create(self.traffic, batch_size=BATCH_SIZE)
+        LevelChange.objects.bulk_create(self._level_history(), batch_size=BATCH_SIZE)
         # "Updated" as of the last thing that happened, not as of the seeding run.
         created = F("created_at")
         last_or_created = Coalesce("last_contact_at", "created_at")
