@@ -8,7 +8,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from dealerplan.customers.models import Customer
-from tests.factories import ActivityFactory, CustomerFactory, TrimFactory
+from tests.factories import (
+    ActivityFactory,
+    CustomerFactory,
+    SalesOrderFactory,
+    TrimFactory,
+    VehicleFactory,
+)
 from tests.view_suite import ScopedViewSuite, export_rows
 
 
@@ -224,3 +230,26 @@ def test_timeline_puts_planned_work_first_then_newest_history(login, personas):
     )
     page = login(personas.consultant).get(customer.get_absolute_url()).text
     assert page.index("明天试驾") < page.index("昨天拜访") < page.index("上周电话")
+
+
+@pytest.mark.django_db
+class TestSearch:
+    def test_four_digits_of_a_phone_find_the_customer_fewer_find_nothing(self, personas):
+        customer = CustomerFactory(owner=personas.consultant, phone="13812348000")
+        mine = Customer.objects.visible_to(personas.consultant)
+        assert list(mine.search("1234")) == [customer]
+        assert list(mine.search("138 1234 8000")) == [customer]
+        assert list(mine.search("800")) == []
+
+    def test_vin_or_its_tail_finds_the_buyer(self, personas):
+        buyer = CustomerFactory(owner=personas.consultant, name="买车人")
+        vehicle = VehicleFactory(store=personas.store)
+        SalesOrderFactory(customer=buyer, vehicle=vehicle)
+        CustomerFactory(owner=personas.consultant, name="路人")
+        mine = Customer.objects.visible_to(personas.consultant)
+        assert list(mine.search(vehicle.vin)) == [buyer]
+        assert list(mine.search(vehicle.vin[-8:].lower())) == [buyer]
+
+    def test_top_bar_search_box_is_on_every_page(self, login, personas):
+        page = login(personas.consultant).get(reverse("activities:my_day")).text
+        assert 'role="search"' in page and 'name="q"' in page

@@ -1,9 +1,10 @@
+import re
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,20 +14,34 @@ from simple_history.models import HistoricalRecords
 from dealerplan.core.models import BusinessModel, ScopedManager, ScopedQuerySet, TimeStampedModel
 from dealerplan.core.phone import phone_search_digits
 from dealerplan.core.pinyin import search_keys
+from dealerplan.orders.models import SalesOrder
 
 from .choices import AccountTier, CustomerKind, Gender, IntentionLevel, SourceChannel
+
+MIN_PHONE_DIGITS = 4
+#: Six or more VIN characters with at least one digit: the tail a consultant reads off a car.
+VIN_FRAGMENT = re.compile(r"(?=.*\d)[0-9A-HJ-NPR-Z]{6,17}")
 
 
 class CustomerQuerySet(ScopedQuerySet):
     def search(self, query: str):
-        """Name, phone fragment or pinyin (full or initials), through one indexed text column."""
+        """Name, any 4+ digits of a phone, pinyin (full or initials), or a VIN (full or tail)."""
         query = (query or "").strip().lower()
         if not query:
             return self
-        digits = phone_search_digits(query)
-        if digits and len(digits) >= 3 and len(digits) == len(query.replace(" ", "")):
-            return self.filter(phone__contains=digits)
-        return self.filter(Q(name__icontains=query) | Q(search_text__contains=query))
+        compact = query.replace(" ", "").replace("-", "")
+        if compact.isdigit():
+            if len(compact) < MIN_PHONE_DIGITS:
+                return self.none()
+            return self.filter(phone__contains=phone_search_digits(compact))
+        matches = Q(name__icontains=query) | Q(search_text__contains=query)
+        if VIN_FRAGMENT.fullmatch(compact.upper()):
+            matches |= Exists(
+                SalesOrder.objects.filter(
+                    customer=OuterRef("pk"), vehicle__vin__contains=compact.upper()
+                )
+            )
+        return self.filter(matches)
 
 
 class Customer(BusinessModel):
@@ -248,3 +263,99 @@ class LevelChange(models.Model):
 
     def __str__(self):
         return f"{self.customer}: {self.from_level or '·'} → {self.to_level}"
+
+
+def import_upload_path(instance, filename: str) -> str:
+    """Uploads are stored under a random name; the user's file name is kept on the job only."""
+    import os
+    import uuid
+
+    extension = os.path.splitext(filename)[1].lower()[:8]
+    return f"imports/{uuid.uuid4().hex}{extension}"
+
+
+class ImportJob(TimeStampedModel):
+    """One upload of customers and leads: mapped, checked, previewed, then imported at once."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        CHECKING = "checking", _("Checking")
+        PREVIEWED = "previewed", _("Checked")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class DuplicateAction(models.TextChoices):
+        SKIP = "skip", _("Skip")
+        MERGE = "merge", _("Merge into the existing customer")
+
+    store = models.ForeignKey(
+        "org.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.CASCADE,
+        related_name="customer_imports",
+    )
+    original_filename = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(
+        _("stored file"), upload_to=import_upload_path, max_length=255, blank=True
+    )
+    file_type = models.CharField(_("file type"), max_length=10)
+    file_size = models.PositiveBigIntegerField(_("file size (bytes)"), default=0)
+    encoding = models.CharField(_("text encoding"), max_length=20, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.UPLOADED, db_index=True
+    )
+    header_row = models.PositiveIntegerField(_("header row"), default=1)
+    headers = models.JSONField(_("column headers"), default=list, blank=True)
+    sample_rows = models.JSONField(_("sample rows"), default=list, blank=True)
+    mapping = models.JSONField(
+        _("column mapping"), default=dict, blank=True, help_text=_("Column number → field.")
+    )
+    duplicate_action = models.CharField(
+        _("duplicates"),
+        max_length=10,
+        choices=DuplicateAction.choices,
+        default=DuplicateAction.SKIP,
+    )
+    row_actions = models.JSONField(
+        _("actions per row"), default=dict, blank=True, help_text=_("Row number → skip or merge.")
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_count = models.PositiveIntegerField(_("customers created"), default=0)
+    merged_count = models.PositiveIntegerField(_("rows merged"), default=0)
+    skipped_count = models.PositiveIntegerField(_("rows skipped"), default=0)
+    report = models.JSONField(_("check report"), default=dict, blank=True)
+    error_summary = models.JSONField(_("error summary"), default=dict, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    scope_store_path = "store"
+    scope_owner_path = "user"
+
+    class Meta:
+        verbose_name = _("customer import")
+        verbose_name_plural = _("customer imports")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="import_job_user_idx")]
+
+    def __str__(self):
+        return self.original_filename
+
+    def get_absolute_url(self):
+        return reverse("customers:import_job", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_rows:
+            return 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))

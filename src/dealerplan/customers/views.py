@@ -21,6 +21,7 @@ class CustomerViewMixin:
 
 
 class CustomerListView(CustomerViewMixin, ObjectListView):
+    template_name = "customers/customer_list.html"
     filterset_class = CustomerFilterSet
     table_class = CustomerTable
 
