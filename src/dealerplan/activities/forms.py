@@ -5,8 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from dealerplan.catalog.models import Series
 from dealerplan.core.forms import BootstrapFormMixin, DateTimeInput
 from dealerplan.customers.choices import IntentionLevel
+from dealerplan.customers.models import TierPolicy
+from dealerplan.deals.models import Stage
 
 from .choices import ActivityKind, LostReason, Outcome
+from .models import ActivityQuota, FollowUpPolicy
 
 LOGGABLE_LEVELS = [(level, label) for level, label in IntentionLevel.choices if level != "F"]
 
@@ -97,3 +100,45 @@ class LostRequestForm(BootstrapFormMixin, forms.Form):
 class LostDecisionForm(forms.Form):
     action = forms.ChoiceField(choices=[("approve", "approve"), ("return", "return")])
     note = forms.CharField(required=False, max_length=200)
+
+
+class FollowUpPolicyForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = FollowUpPolicy
+        fields = [
+            "h_days",
+            "a_days",
+            "b_days",
+            "c_days",
+            "o_days",
+            "vip_visit_days",
+            "tier1_visit_days",
+            "tier2_visit_days",
+        ]
+
+
+class TierPolicyForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = TierPolicy
+        fields = ["vip_min_amount", "tier1_min_amount", "tier2_min_amount", "lookback_days"]
+
+    def clean(self):
+        data = super().clean()
+        vip, tier1, tier2 = (
+            data.get(f) for f in ("vip_min_amount", "tier1_min_amount", "tier2_min_amount")
+        )
+        if None not in (vip, tier1, tier2) and not vip > tier1 > tier2:
+            raise forms.ValidationError(_("Thresholds must go down from VIP to tier 1 to tier 2."))
+        return data
+
+
+class ActivityQuotaForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = ActivityQuota
+        fields = ["calls_per_day", "visits_per_week"]
+
+
+class StageIntervalForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Stage
+        fields = ["follow_up_days"]

@@ -34,6 +34,12 @@ NAV_ITEMS = [
     NavItem(_("Daily report"), "activities:daily_report", "clipboard-data"),
     NavItem(_("Lead levels"), "activities:level_report", "bar-chart-steps"),
     NavItem(_("Lost leads"), "activities:lost_list", "x-octagon"),
+    NavItem(
+        _("Follow-up rules"),
+        "activities:rules",
+        "sliders",
+        roles=frozenset({Role.SALES_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN}),
+    ),
     NavItem(_("Administration"), "admin:index", "gear", staff_only=True),
 ]
 
