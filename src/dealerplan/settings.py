@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "dealerplan.deals",
     "dealerplan.inventory",
     "dealerplan.orders",
+    "dealerplan.planning",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("dealerplan.customers.urls")),
     path("inventory/", include("dealerplan.inventory.urls")),
+    path("plans/", include("dealerplan.planning.urls")),
     path("", include("dealerplan.activities.urls")),
     path("traffic/", include("dealerplan.activities.traffic_urls")),
     path("calendar/", include("dealerplan.activities.calendar_urls")),

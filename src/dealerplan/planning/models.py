@@ -1,0 +1,161 @@
+"""Plans and their lines: a quota (任务, must reach) and a goal (目标, stretch) per metric."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from dealerplan.core.models import BusinessModel, ScopedManager, TimeStampedModel
+
+from .choices import Metric, PeriodType, PlanScope, PlanStatus
+
+AMOUNT = {"max_digits": 16, "decimal_places": 2}
+
+
+class Plan(BusinessModel):
+    """One period (year, month, week, day) for one scope (store, team, consultant)."""
+
+    period_type = models.CharField(_("period"), max_length=10, choices=PeriodType.choices)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    scope = models.CharField(_("scope"), max_length=20, choices=PlanScope.choices)
+    team = models.ForeignKey(
+        "org.Team",
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plans",
+    )
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consultant"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plans",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("broken down from"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    revision = models.PositiveIntegerField(_("revision"), default=1)
+    notes = models.TextField(_("notes"), blank=True)
+
+    scope_owner_path = "consultant"
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["-period_start", "scope"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "period_type", "period_start", "scope", "team", "consultant"],
+                name="plan_unique_per_period_and_scope",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="plan_period_end_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["store", "period_type", "period_start"], name="plan_period_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.get_period_type_display()} {self.period_start:%Y-%m-%d} {self.scope_label}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.consultant_id:
+            return self.consultant.display_name
+        if self.team_id:
+            return str(self.team)
+        return str(self.store)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == PlanStatus.LOCKED
+
+
+class PlanLine(TimeStampedModel):
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="lines"
+    )
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    series = models.ForeignKey(
+        "catalog.Series",
+        verbose_name=_("series"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    quota = models.DecimalField(
+        _("quota (任务)"), validators=[MinValueValidator(Decimal("0"))], **AMOUNT
+    )
+    goal = models.DecimalField(
+        _("goal (目标)"), validators=[MinValueValidator(Decimal("0"))], **AMOUNT
+    )
+
+    history = HistoricalRecords()
+    objects = ScopedManager()
+
+    scope_store_path = "plan__store"
+    scope_owner_path = "plan__consultant"
+
+    class Meta:
+        verbose_name = _("plan line")
+        verbose_name_plural = _("plan lines")
+        ordering = ["plan", "metric", "series"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "metric", "series"],
+                name="plan_line_unique_metric",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(goal__gte=models.F("quota")), name="plan_goal_not_below_quota"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan} · {self.get_metric_display()}"
+
+
+class WorkdayOverride(TimeStampedModel):
+    """A make-up working day (调休上班) or an extra day off that the calendar does not know."""
+
+    store = models.ForeignKey(
+        "org.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="+"
+    )
+    date = models.DateField(_("date"))
+    is_workday = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    history = HistoricalRecords()
+    objects = ScopedManager()
+
+    scope_store_path = "store"
+
+    class Meta:
+        verbose_name = _("working-day override")
+        verbose_name_plural = _("working-day overrides")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "date"], name="workday_override_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d}"

@@ -1,0 +1,205 @@
+"""Breaking a year's targets down to months and consultants, exactly, and keeping it honest.
+
+The year plan is the store's; each month gets a store plan and one plan per consultant, all
+linked through ``parent``. Every level sums exactly to the one above (see ``breakdown``).
+A locked plan changes only through a new revision.
+"""
+
+import calendar
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import ExtractMonth
+from django.utils.translation import gettext_lazy as _
+
+from dealerplan.core.choices import Role
+from dealerplan.orders.choices import OrderStatus
+from dealerplan.orders.models import SalesOrder
+from dealerplan.org.models import User
+
+from .breakdown import DEFAULT_SEASONALITY, FEN, UNIT, split_target
+from .choices import Metric, PeriodType, PlanScope, PlanStatus
+from .models import Plan, PlanLine
+
+PLANNER_ROLES = frozenset(
+    {Role.SALES_MANAGER, Role.GENERAL_MANAGER, Role.GROUP_MANAGER, Role.ADMIN}
+)
+#: Enough of last year's orders to trust their monthly pattern over the default curve.
+MIN_HISTORY_ORDERS = 24
+
+
+def can_plan(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.role in PLANNER_ROLES)
+
+
+def quantum_for(metric: str) -> Decimal:
+    return FEN if metric in Metric.money() else UNIT
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def monthly_weights(store_id, year: int) -> tuple[list[Decimal], str]:
+    """Last year's orders per month when there are enough of them, else the default curve."""
+    rows = (
+        SalesOrder.objects.filter(store_id=store_id, order_date__year=year - 1)
+        .exclude(status=OrderStatus.CANCELLED)
+        .annotate(month=ExtractMonth("order_date"))
+        .values("month")
+        .annotate(n=Count("pk"))
+    )
+    counts = {row["month"]: row["n"] for row in rows}
+    if sum(counts.values()) >= MIN_HISTORY_ORDERS and all(counts.get(m) for m in range(1, 13)):
+        return [Decimal(counts[m]) for m in range(1, 13)], "history"
+    return list(DEFAULT_SEASONALITY), "default"
+
+
+def consultant_weights(
+    consultants: Sequence[User], *, method: str, before: datetime.date
+) -> list[Decimal]:
+    """Equal shares, or each consultant's share of the store's orders in the last 3 months."""
+    if method == "equal":
+        return [Decimal(1)] * len(consultants)
+    since = (before.replace(day=1) - datetime.timedelta(days=85)).replace(day=1)
+    counts = dict(
+        SalesOrder.objects.filter(
+            consultant__in=consultants, order_date__gte=since, order_date__lt=before
+        )
+        .exclude(status=OrderStatus.CANCELLED)
+        .values("consultant")
+        .annotate(n=Count("pk"))
+        .values_list("consultant", "n")
+    )
+    return [Decimal(counts.get(person.pk, 0)) for person in consultants]
+
+
+@dataclass
+class Preview:
+    """The breakdown before it is saved: month rows, and per month the consultants' parts."""
+
+    weights_source: str
+    months: list[datetime.date]
+    consultants: list[User]
+    by_month: dict[str, list[tuple[Decimal, Decimal]]]  # metric -> 12 (quota, goal)
+    by_consultant: dict[str, list[list[tuple[Decimal, Decimal]]]]  # metric -> month -> people
+
+
+def preview_breakdown(
+    store,
+    year: int,
+    targets: Mapping[str, tuple[Decimal, Decimal]],
+    *,
+    consultants: Sequence[User],
+    method: str = "equal",
+) -> Preview:
+    for metric, (quota, goal) in targets.items():
+        if goal < quota:
+            raise ValidationError(
+                _("The goal (目标) of %(metric)s must not be below its quota (任务).")
+                % {"metric": Metric(metric).label}
+            )
+        quantum = quantum_for(metric)
+        if quota != quota.quantize(quantum) or goal != goal.quantize(quantum):
+            raise ValidationError(
+                _("%(metric)s must be whole numbers.") % {"metric": Metric(metric).label}
+                if quantum == UNIT
+                else _("%(metric)s can have at most two decimals.")
+                % {"metric": Metric(metric).label}
+            )
+    weights, source = monthly_weights(store.pk, year)
+    months = [datetime.date(year, m, 1) for m in range(1, 13)]
+    people = list(consultants)
+    by_month, by_consultant = {}, {}
+    for metric, (quota, goal) in targets.items():
+        quantum = quantum_for(metric)
+        by_month[metric] = split_target(quota, goal, weights, quantum)
+        by_consultant[metric] = []
+        for month, (m_quota, m_goal) in zip(months, by_month[metric], strict=True):
+            shares = consultant_weights(people, method=method, before=month) if people else []
+            by_consultant[metric].append(
+                split_target(m_quota, m_goal, shares, quantum) if people else []
+            )
+    return Preview(source, months, people, by_month, by_consultant)
+
+
+@transaction.atomic
+def save_breakdown(user, store, year: int, preview: Preview) -> Plan:
+    """Write the year plan, its month plans and each consultant's month plans, all at once."""
+    if not can_plan(user):
+        raise PermissionDenied
+    if not user.sees_all_stores and user.store_id != store.pk:
+        raise PermissionDenied
+    year_plan, _created = Plan.objects.get_or_create(
+        store=store,
+        period_type=PeriodType.YEAR,
+        period_start=datetime.date(year, 1, 1),
+        scope=PlanScope.STORE,
+        team=None,
+        consultant=None,
+        defaults={"period_end": datetime.date(year, 12, 31)},
+    )
+    if year_plan.status in (PlanStatus.LOCKED, PlanStatus.APPROVED):
+        raise ValidationError(
+            _("The %(year)s plan is locked; change it through a new revision.") % {"year": year}
+        )
+    # A draft breakdown is replaced whole; the audit trail keeps what it was.
+    year_plan.children.all().delete()
+    year_plan.lines.all().delete()
+    lines = [
+        PlanLine(
+            plan=year_plan,
+            metric=metric,
+            quota=sum(q for q, _ in parts),
+            goal=sum(g for _, g in parts),
+        )
+        for metric, parts in preview.by_month.items()
+    ]
+    for index, month in enumerate(preview.months):
+        month_plan = Plan.objects.create(
+            store=store,
+            period_type=PeriodType.MONTH,
+            period_start=month,
+            period_end=month_end(month),
+            scope=PlanScope.STORE,
+            parent=year_plan,
+        )
+        for metric, parts in preview.by_month.items():
+            quota, goal = parts[index]
+            lines.append(PlanLine(plan=month_plan, metric=metric, quota=quota, goal=goal))
+        for position, person in enumerate(preview.consultants):
+            person_plan = Plan.objects.create(
+                store=store,
+                period_type=PeriodType.MONTH,
+                period_start=month,
+                period_end=month_end(month),
+                scope=PlanScope.CONSULTANT,
+                consultant=person,
+                team_id=person.team_id,
+                parent=month_plan,
+            )
+            for metric, per_month in preview.by_consultant.items():
+                quota, goal = per_month[index][position]
+                lines.append(PlanLine(plan=person_plan, metric=metric, quota=quota, goal=goal))
+    PlanLine.objects.bulk_create(lines)
+    return year_plan
+
+
+@transaction.atomic
+def lock_plan(user, plan: Plan) -> Plan:
+    """Lock a year plan and everything broken down from it."""
+    if not can_plan(user) or not Plan.objects.visible_to(user).filter(pk=plan.pk).exists():
+        raise PermissionDenied
+    ids = [plan.pk]
+    frontier = [plan.pk]
+    while frontier:
+        frontier = list(Plan.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids.extend(frontier)
+    Plan.objects.filter(pk__in=ids).update(status=PlanStatus.LOCKED)
+    plan.refresh_from_db()
+    return plan

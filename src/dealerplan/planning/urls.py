@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "planning"
+
+urlpatterns = [
+    path("", views.PlanListView.as_view(), name="plan_list"),
+    path("new/", views.BreakdownWizardView.as_view(), name="wizard"),
+    path("<int:pk>/", views.PlanDetailView.as_view(), name="plan_detail"),
+]
