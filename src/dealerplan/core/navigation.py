@@ -29,6 +29,7 @@ NAV_ITEMS = [
     NavItem(_("Overview"), "home", "house", roles=MANAGER_ROLES),
     NavItem(_("Calendar"), "calendar:week", "calendar-week"),
     NavItem(_("Plans"), "planning:plan_list", "bullseye"),
+    NavItem(_("Plan vs actual"), "planning:progress", "graph-up-arrow"),
     NavItem(_("Customers"), "customers:customer_list", "people"),
     NavItem(_("Traffic register"), "traffic:traffic_list", "door-open"),
     NavItem(_("Stock"), "inventory:vehicle_list", "car-front"),

@@ -1,7 +1,10 @@
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -13,6 +16,7 @@ from . import services
 from .choices import Metric, PeriodType, PlanScope
 from .forms import BreakdownForm, month_choice
 from .models import Plan, PlanLine
+from .progress import PROGRESS_METRICS, funnel_for, month_progress
 
 
 class PlanListView(LoginRequiredMixin, TemplateView):
@@ -145,3 +149,34 @@ class PlanDetailView(LoginRequiredMixin, View):
             services.lock_plan(request.user, plan)
             messages.success(request, _("The plan is locked."))
         return redirect("planning:plan_detail", pk=plan.pk)
+
+
+class ProgressView(LoginRequiredMixin, TemplateView):
+    """Plan vs actual: month to date, pace against working days, projected month end."""
+
+    template_name = "planning/progress.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        month = month_choice(self.request.GET.get("month")) or today.replace(day=1)
+        progress = month_progress(self.request.user, month, today)
+        chart = {
+            "names": [row.label for row in progress.rows],
+            "quota": [_num(row.cells[Metric.UNITS].line, "quota") for row in progress.rows],
+            "goal": [_num(row.cells[Metric.UNITS].line, "goal") for row in progress.rows],
+            "actual": [float(row.cells[Metric.UNITS].actual) for row in progress.rows],
+        }
+        context.update(
+            funnel=funnel_for(self.request.user, progress, today),
+            progress=progress,
+            chart=chart,
+            metrics=[(m, Metric(m).label) for m in PROGRESS_METRICS],
+            previous=(month - datetime.timedelta(days=1)).replace(day=1),
+            following=(month + datetime.timedelta(days=32)).replace(day=1),
+        )
+        return context
+
+
+def _num(line, attribute):
+    return float(getattr(line, attribute)) if line is not None else 0

@@ -46,3 +46,19 @@ def index(sequence, position):
         return sequence[position]
     except (IndexError, TypeError, KeyError):
         return None
+
+
+@register.filter
+def percent(ratio):
+    """A Decimal ratio (1.025) as 102.5 %; "—" when there is nothing to compare."""
+    if ratio is None or ratio == "":
+        return "—"
+    return f"{Decimal(ratio) * 100:.1f}%"
+
+
+@register.filter
+def percent_int(ratio):
+    """A ratio as a whole percent for progress bars, capped at 100."""
+    if ratio is None or ratio == "":
+        return 0
+    return max(0, min(100, int(Decimal(ratio) * 100)))

@@ -1,0 +1,177 @@
+"""Plan against actual for a month: each consultant's and the store's targets, the orders so
+far, and the pace against the working days elapsed. Achievement counts from sales orders."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from dealerplan.activities.choices import TrafficKind
+from dealerplan.activities.models import TrafficEntry
+from dealerplan.activities.services import quota_for
+from dealerplan.orders.choices import OrderStatus
+from dealerplan.orders.models import SalesOrder
+
+from .choices import Metric, PeriodType, PlanScope
+from .funnel import back_calculate, compare_to_quota, measure_rates, months_back
+from .models import Plan, PlanLine, WorkdayOverride
+from .pace import MONEY, UNITS, Pace, pace
+from .services import month_end
+from .workdays import count_workdays
+
+PROGRESS_METRICS = (Metric.UNITS, Metric.REVENUE, Metric.GROSS_PROFIT)
+
+
+@dataclass
+class Cell:
+    line: PlanLine | None
+    actual: Decimal
+    quota: Pace | None = None
+    goal: Pace | None = None
+
+
+@dataclass
+class Row:
+    label: str
+    plan: Plan | None
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+
+@dataclass
+class Progress:
+    month: datetime.date
+    workdays_total: int
+    workdays_elapsed: int
+    store_row: Row | None
+    rows: list[Row]
+
+
+def workdays_for(store_id, month: datetime.date, today: datetime.date) -> tuple[int, int]:
+    end = month_end(month)
+    overrides = dict(
+        WorkdayOverride.objects.filter(
+            store_id=store_id, date__gte=month, date__lte=end
+        ).values_list("date", "is_workday")
+    )
+    total = count_workdays(month, end, overrides)
+    if today < month:
+        return total, 0
+    elapsed = count_workdays(month, min(today, end), overrides)
+    return total, elapsed
+
+
+def order_actuals(user, month: datetime.date) -> dict:
+    """Units, revenue and gross profit of the month's orders per consultant (one query)."""
+    rows = (
+        SalesOrder.objects.visible_to(user)
+        .filter(order_date__gte=month, order_date__lte=month_end(month))
+        .exclude(status=OrderStatus.CANCELLED)
+        .values("consultant")
+        .annotate(units=Count("pk"), revenue=Sum("total"), gross_profit=Sum("gross_profit"))
+    )
+    return {
+        row["consultant"]: {
+            Metric.UNITS: Decimal(row["units"]),
+            Metric.REVENUE: row["revenue"] or Decimal("0"),
+            Metric.GROSS_PROFIT: row["gross_profit"] or Decimal("0"),
+        }
+        for row in rows
+    }
+
+
+def _cell(line, actual, total, elapsed, metric) -> Cell:
+    quantum = MONEY if metric in Metric.money() else UNITS
+    cell = Cell(line, actual)
+    if line is not None:
+        cell.quota = pace(
+            line.quota, actual, workdays_total=total, workdays_elapsed=elapsed, quantum=quantum
+        )
+        cell.goal = pace(
+            line.goal, actual, workdays_total=total, workdays_elapsed=elapsed, quantum=quantum
+        )
+    return cell
+
+
+def month_progress(user, month: datetime.date, today: datetime.date | None = None) -> Progress:
+    month = month.replace(day=1)
+    today = today or timezone.localdate()
+    plans = list(
+        Plan.objects.visible_to(user)
+        .filter(period_type=PeriodType.MONTH, period_start=month)
+        .select_related("consultant", "store")
+        .order_by("scope", "consultant__username")
+    )
+    lines = {}
+    for line in PlanLine.objects.filter(plan__in=plans, metric__in=PROGRESS_METRICS):
+        lines.setdefault(line.plan_id, {})[line.metric] = line
+    actuals = order_actuals(user, month)
+    store_id = user.store_id or (plans[0].store_id if plans else None)
+    total, elapsed = workdays_for(store_id, month, today)
+    zero = dict.fromkeys(PROGRESS_METRICS, Decimal("0"))
+
+    store_row, rows = None, []
+    for plan in plans:
+        if plan.scope == PlanScope.STORE:
+            actual = {m: sum((a[m] for a in actuals.values()), Decimal("0")) for m in zero}
+            row = Row(str(plan.store), plan)
+            store_row = row
+        elif plan.scope == PlanScope.CONSULTANT:
+            actual = actuals.get(plan.consultant_id, zero)
+            row = Row(plan.consultant.display_name, plan)
+            rows.append(row)
+        else:
+            continue
+        for metric in PROGRESS_METRICS:
+            row.cells[metric] = _cell(
+                lines.get(plan.pk, {}).get(metric), actual[metric], total, elapsed, metric
+            )
+    return Progress(month, total, elapsed, store_row, rows)
+
+
+@dataclass
+class FunnelView:
+    goal: int
+    need: object  # funnel.Need
+    rates: object  # funnel.Rates
+    warnings: list
+    people: int
+
+
+def funnel_for(user, progress: Progress, today: datetime.date) -> FunnelView | None:
+    """What the month's unit goal needs (traffic, test drives, calls, visits) at the store's
+    measured conversion rates, beside the fixed quotas of the people who must do it."""
+    if user.sees_only_own:
+        row = progress.rows[0] if progress.rows else None
+        people = 1
+    else:
+        row = progress.store_row
+        people = max(len(progress.rows), 1)
+    line = row.cells[Metric.UNITS].line if row is not None else None
+    if line is None or user.store_id is None or progress.workdays_total == 0:
+        return None
+    rates = measure_rates(user.store_id, months=3, today=today)
+    start, end = months_back(today, 3)
+    walk_ins = TrafficEntry.objects.filter(
+        store_id=user.store_id,
+        kind=TrafficKind.WALK_IN,
+        arrived_at__date__gte=start,
+        arrived_at__date__lt=end,
+    ).count()
+    consultants = max(len(progress.rows), 1)
+    expected_walk_ins = round(walk_ins / 3 / consultants * people)
+    goal = int(line.goal)
+    weeks = (Decimal(progress.workdays_total) / 5).quantize(Decimal("0.1"))
+    need = back_calculate(
+        goal,
+        rates,
+        workdays=progress.workdays_total,
+        weeks=weeks,
+        walk_in_traffic=expected_walk_ins,
+    )
+    quota = quota_for(user) if user.sees_only_own else None
+    calls = quota.calls_per_day if quota else 30
+    visits = quota.visits_per_week if quota else 20
+    warnings = compare_to_quota(need, calls_per_day=calls * people, visits_per_week=visits * people)
+    return FunnelView(goal, need, rates, warnings, people)

@@ -1,0 +1,103 @@
+"""Plan vs actual: the month's orders against each consultant's quota, paced by working days."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dealerplan.planning import services
+from dealerplan.planning.progress import month_progress
+from tests.factories import SalesOrderFactory, UserFactory
+
+NOV = datetime.date(2026, 11, 1)
+TODAY = datetime.date(2026, 11, 16)  # Monday: the 11th of November's 21 working days
+
+
+def plan_november(personas, people):
+    preview = services.preview_breakdown(
+        personas.store, 2026, {"units": (Decimal(240), Decimal(300))}, consultants=people
+    )
+    services.save_breakdown(personas.sales_manager, personas.store, 2026, preview)
+
+
+@pytest.mark.django_db
+class TestMonthProgress:
+    def test_actuals_from_orders_and_pace_by_working_days(self, personas):
+        plan_november(personas, [personas.consultant, personas.colleague])
+        for day in (3, 5, 9):
+            SalesOrderFactory(
+                customer__owner=personas.consultant,
+                order_date=datetime.date(2026, 11, day),
+                total=Decimal("150000.00"),
+                gross_profit=Decimal("6000.00"),
+            )
+        SalesOrderFactory(
+            customer__owner=personas.consultant,
+            order_date=datetime.date(2026, 11, 10),
+            status="cancelled",
+        )
+        SalesOrderFactory(
+            customer__owner=personas.colleague, order_date=datetime.date(2026, 10, 30)
+        )
+        progress = month_progress(personas.sales_manager, NOV, TODAY)
+        assert (progress.workdays_total, progress.workdays_elapsed) == (21, 11)
+        mine = next(r for r in progress.rows if r.plan.consultant == personas.consultant)
+        units = mine.cells["units"]
+        assert units.actual == 3
+        assert mine.cells["revenue"].actual == Decimal("450000.00")
+        # projected month end = 3 × 21 / 11 = 5.73, shown to a tenth of a unit
+        assert units.quota.projected == Decimal("5.7")
+        store = progress.store_row.cells["units"]
+        assert store.actual == 3
+
+    def test_consultant_sees_only_their_own_row(self, personas):
+        plan_november(personas, [personas.consultant, personas.colleague])
+        progress = month_progress(personas.consultant, NOV, TODAY)
+        assert [r.plan.consultant for r in progress.rows] == [personas.consultant]
+        assert progress.store_row is None
+
+    def test_other_store_is_not_shown(self, personas):
+        plan_november(personas, [personas.consultant])
+        progress = month_progress(personas.other_manager, NOV, TODAY)
+        assert progress.rows == [] and progress.store_row is None
+
+
+@pytest.mark.django_db
+class TestProgressPage:
+    def test_page_renders_chart_data_and_table(self, login, personas):
+        plan_november(personas, [personas.consultant, personas.colleague])
+        with time_machine.travel(datetime.datetime(2026, 11, 16, 10, 0), tick=False):
+            page = login(personas.sales_manager).get(reverse("planning:progress"))
+        assert page.status_code == 200
+        assert 'id="progress-data"' in page.text and personas.colleague.display_name in page.text
+
+    def test_query_count_does_not_grow_with_consultants(self, login, personas):
+        client = login(personas.sales_manager)
+        people = [personas.consultant]
+        plan_november(personas, people)
+
+        def queries():
+            with CaptureQueriesContext(connection) as ctx:
+                client.get(reverse("planning:progress"), {"month": "2026-11"})
+            return len(ctx.captured_queries)
+
+        few = queries()
+        people += [UserFactory(username=f"p{i}", store=personas.store) for i in range(12)]
+        plan_november(personas, people)
+        assert queries() == few
+
+    def test_month_without_plan_says_so(self, login, personas):
+        page = login(personas.consultant).get(reverse("planning:progress"), {"month": "2030-01"})
+        assert page.status_code == 200 and "还没有" in page.text
+
+
+@pytest.mark.django_db
+def test_progress_page_shows_what_the_goal_needs(login, personas):
+    plan_november(personas, [personas.consultant, personas.colleague])
+    with time_machine.travel(datetime.datetime(2026, 11, 16, 10, 0), tick=False):
+        page = login(personas.sales_manager).get(reverse("planning:progress")).text
+    assert "本月需要" in page and "每天电话" in page
