@@ -59,7 +59,7 @@ test-pg: install-test
 
 lint: install-test
 	$(BIN)/ruff check .
-	DEBUG=true $(PY) manage.py check
+	DEBUG=true $(PY) manage.py check --database default
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	DEBUG=false SECRET_KEY=lint-only-$$(date +%s)-not-a-real-secret-key-aaaaaaaaaaaaaaaaaaaa \
 		ALLOWED_HOSTS=dealerplan.example.com $(PY) manage.py check --deploy --fail-level WARNING

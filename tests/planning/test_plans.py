@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.urls import reverse
 
@@ -163,3 +164,25 @@ class TestPlanPages:
         services.save_breakdown(personas.other_manager, personas.other_store, 2027, preview)
         page = login(personas.sales_manager).get(reverse("planning:plan_list")).text
         assert personas.other_store.name not in page
+
+
+@pytest.mark.django_db
+def test_one_plan_per_period_and_scope_on_every_database(personas):
+    def make(**extra):
+        return Plan.objects.create(
+            store=personas.store,
+            period_type="month",
+            period_start=datetime.date(2027, 1, 1),
+            period_end=datetime.date(2027, 1, 31),
+            **extra,
+        )
+
+    make(scope="store")
+    make(scope="consultant", consultant=personas.consultant)
+    make(scope="consultant", consultant=personas.colleague)
+    for duplicate in (
+        {"scope": "store"},
+        {"scope": "consultant", "consultant": personas.consultant},
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            make(**duplicate)

@@ -59,10 +59,21 @@ class Plan(BusinessModel):
         verbose_name_plural = _("plans")
         ordering = ["-period_start", "scope"]
         constraints = [
+            # One plan per period and scope (partial constraints: team or consultant may be NULL).
             models.UniqueConstraint(
-                fields=["store", "period_type", "period_start", "scope", "team", "consultant"],
-                name="plan_unique_per_period_and_scope",
-                nulls_distinct=False,
+                fields=["store", "period_type", "period_start"],
+                condition=models.Q(scope="store"),
+                name="plan_unique_store_period",
+            ),
+            models.UniqueConstraint(
+                fields=["store", "period_type", "period_start", "team"],
+                condition=models.Q(scope="team"),
+                name="plan_unique_team_period",
+            ),
+            models.UniqueConstraint(
+                fields=["store", "period_type", "period_start", "consultant"],
+                condition=models.Q(scope="consultant"),
+                name="plan_unique_consultant_period",
             ),
             models.CheckConstraint(
                 condition=models.Q(period_end__gte=models.F("period_start")),
@@ -121,9 +132,14 @@ class PlanLine(TimeStampedModel):
         ordering = ["plan", "metric", "series"]
         constraints = [
             models.UniqueConstraint(
-                fields=["plan", "metric", "series"],
+                fields=["plan", "metric"],
+                condition=models.Q(series__isnull=True),
                 name="plan_line_unique_metric",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "metric", "series"],
+                condition=models.Q(series__isnull=False),
+                name="plan_line_unique_metric_series",
             ),
             models.CheckConstraint(
                 condition=models.Q(goal__gte=models.F("quota")), name="plan_goal_not_below_quota"
