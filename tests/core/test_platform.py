@@ -155,3 +155,12 @@ def test_dealerplan_console_command_is_installed():
 
     (script,) = entry_points(group="console_scripts", name="dealerplan")
     assert script.value == "dealerplan.__main__:main"
+
+
+@pytest.mark.django_db
+def test_only_the_best_matching_sidebar_entry_is_active(personas):
+    from dealerplan.core.navigation import nav_for
+
+    items = nav_for(personas.sales_manager, "/plans/progress/")
+    active = [item["url"] for item in items if item["active"]]
+    assert active == ["/plans/progress/"]

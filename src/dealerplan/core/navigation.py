@@ -47,11 +47,16 @@ NAV_ITEMS = [
 
 
 def nav_for(user, path: str) -> list[dict]:
+    """The user's sidebar; only the entry whose address matches the page best is active."""
     items = []
     for item in NAV_ITEMS:
         if not item.allowed(user):
             continue
         url = reverse(item.url_name)
-        active = path == url if url == "/" else path.startswith(url)
-        items.append({"label": str(item.label), "url": url, "icon": item.icon, "active": active})
+        items.append({"label": str(item.label), "url": url, "icon": item.icon, "active": False})
+    matches = [
+        i for i in items if (path == i["url"] if i["url"] == "/" else path.startswith(i["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return items
