@@ -25,6 +25,7 @@ from dealerplan.org.models import User
 from .breakdown import DEFAULT_SEASONALITY, FEN, UNIT, split_target
 from .choices import Metric, PeriodType, PlanScope, PlanStatus
 from .models import Plan, PlanLine
+from .workdays import weeks_of_month, workdays_in_month
 
 PLANNER_ROLES = frozenset(
     {Role.SALES_MANAGER, Role.GENERAL_MANAGER, Role.GROUP_MANAGER, Role.ADMIN}
@@ -203,3 +204,73 @@ def lock_plan(user, plan: Plan) -> Plan:
     Plan.objects.filter(pk__in=ids).update(status=PlanStatus.LOCKED)
     plan.refresh_from_db()
     return plan
+
+
+@transaction.atomic
+def start_revision(user, plan: Plan, reason: str) -> Plan:
+    """Open a locked year plan for change: revision + 1, with the reason kept in its history."""
+    if not can_plan(user) or not Plan.objects.visible_to(user).filter(pk=plan.pk).exists():
+        raise PermissionDenied
+    if plan.status != PlanStatus.LOCKED:
+        raise ValidationError(_("Only a locked plan needs a revision; edit the draft instead."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the plan changes.")})
+    plan.revision += 1
+    plan.status = PlanStatus.DRAFT
+    stamp = _("Revision %(number)s: %(reason)s") % {
+        "number": plan.revision,
+        "reason": reason.strip(),
+    }
+    plan.notes = f"{plan.notes}\n{stamp}".strip()
+    plan._change_reason = str(stamp)  # kept by django-simple-history
+    plan.save()
+    return plan
+
+
+@dataclass
+class Period:
+    label: str
+    start: datetime.date
+    end: datetime.date
+    workdays: int
+    targets: dict  # metric -> (quota, goal)
+
+
+def month_schedule(plan: Plan, overrides: Mapping[datetime.date, bool] | None = None):
+    """A month plan's targets per working day and per week, summing exactly to the month.
+
+    Each working day weighs the same; a week gets the sum of its days, so weeks and days both
+    add up to the month (whole units, money to the fen).
+    """
+    year, month = plan.period_start.year, plan.period_start.month
+    days = workdays_in_month(year, month, overrides)
+    lines = {line.metric: line for line in plan.lines.all()}
+    per_day = {
+        metric: split_target(line.quota, line.goal, [1] * len(days), quantum_for(metric))
+        if days
+        else []
+        for metric, line in lines.items()
+    }
+    day_rows = [
+        Period(f"{day:%m-%d}", day, day, 1, {metric: parts[i] for metric, parts in per_day.items()})
+        for i, day in enumerate(days)
+    ]
+    week_rows = []
+    for week in weeks_of_month(year, month):
+        members = [row for row in day_rows if row.start in week.days]
+        week_rows.append(
+            Period(
+                f"W{week.iso_week:02d}",
+                week.days[0],
+                week.days[-1],
+                len(members),
+                {
+                    metric: (
+                        sum((r.targets[metric][0] for r in members), Decimal(0)),
+                        sum((r.targets[metric][1] for r in members), Decimal(0)),
+                    )
+                    for metric in lines
+                },
+            )
+        )
+    return week_rows, day_rows

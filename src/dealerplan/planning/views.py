@@ -15,7 +15,7 @@ from dealerplan.org.models import User
 from . import services
 from .choices import Metric, PeriodType, PlanScope
 from .forms import BreakdownForm, month_choice
-from .models import Plan, PlanLine
+from .models import Plan, PlanLine, WorkdayOverride
 from .progress import PROGRESS_METRICS, funnel_for, month_progress
 
 
@@ -120,7 +120,17 @@ class PlanDetailView(LoginRequiredMixin, View):
             month_plan = next((c for c in children if c.period_start == selected), None)
             if month_plan is not None:
                 people = self.people_rows(request.user, month_plan, metrics)
+        weeks, days = [], []
+        if plan.period_type == PeriodType.MONTH:
+            overrides = dict(
+                WorkdayOverride.objects.filter(store_id=plan.store_id).values_list(
+                    "date", "is_workday"
+                )
+            )
+            weeks, days = services.month_schedule(plan, overrides)
         context = {
+            "weeks": weeks,
+            "days": days,
             "plan": plan,
             "metrics": [(m, Metric(m).label) for m in metrics],
             "own": [by_plan.get(plan.pk, {}).get(m) for m in metrics],
@@ -145,9 +155,17 @@ class PlanDetailView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
-        if request.POST.get("action") == "lock":
-            services.lock_plan(request.user, plan)
-            messages.success(request, _("The plan is locked."))
+        try:
+            if request.POST.get("action") == "lock":
+                services.lock_plan(request.user, plan)
+                messages.success(request, _("The plan is locked."))
+            elif request.POST.get("action") == "revise":
+                services.start_revision(request.user, plan, request.POST.get("reason", ""))
+                messages.success(request, _("Revision opened: break the year down again."))
+                return redirect("planning:wizard")
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
         return redirect("planning:plan_detail", pk=plan.pk)
 
 
