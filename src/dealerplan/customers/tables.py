@@ -24,7 +24,9 @@ class PhoneColumn(tables.Column):
 
 class CustomerTable(tables.Table):
     name = tables.Column(
-        linkify=True, verbose_name=pgettext_lazy("person", "name"), attrs={"td": {"class": "wrap"}}
+        linkify=True,
+        verbose_name=pgettext_lazy("person", "name"),
+        attrs={"td": {"class": "wrap-tight"}},
     )
     intention_level = LevelColumn(verbose_name=_("level"))
     phone = PhoneColumn(verbose_name=_("phone"))
