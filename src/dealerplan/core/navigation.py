@@ -29,6 +29,7 @@ NAV_ITEMS = [
     NavItem(_("Overview"), "home", "house", roles=MANAGER_ROLES),
     NavItem(_("Calendar"), "calendar:week", "calendar-week"),
     NavItem(_("Plans"), "planning:plan_list", "bullseye"),
+    NavItem(_("Monthly work plans"), "planning:document_list", "journal-text"),
     NavItem(_("Plan vs actual"), "planning:progress", "graph-up-arrow"),
     NavItem(_("Customers"), "customers:customer_list", "people"),
     NavItem(_("Traffic register"), "traffic:traffic_list", "door-open"),

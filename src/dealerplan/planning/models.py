@@ -175,3 +175,118 @@ class WorkdayOverride(TimeStampedModel):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d}"
+
+
+class DocumentKind(models.TextChoices):
+    CONSULTANT = "consultant", _("Consultant's plan")
+    MANAGER = "manager", _("Manager's plan")
+
+
+class DocumentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
+
+
+class PlanDocument(BusinessModel):
+    """One person's written monthly work plan (月度工作计划), approved by a store manager.
+
+    The narrative sections live in one JSON object ``{section_key: text}``: which sections a
+    document has depends on its kind (资金使用 is for managers only), the template library is
+    keyed the same way, and a new section needs no migration. ``documents.SECTIONS`` is the one
+    list of valid keys; the service rejects any other. The figures (销量目标) are never stored
+    here: they are read from the month's plan lines when shown, so they cannot drift.
+    """
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="plan_documents",
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    kind = models.CharField(_("kind"), max_length=12, choices=DocumentKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    sections = models.JSONField(_("sections"), default=dict, blank=True)
+    template_key = models.CharField(_("template"), max_length=40, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    manager_comment = models.TextField(_("manager's comment"), blank=True)
+
+    scope_owner_path = "author"
+
+    class Meta:
+        verbose_name = _("monthly work plan")
+        verbose_name_plural = _("monthly work plans")
+        ordering = ["-month", "author"]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "month"], name="plan_document_unique_month")
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (DocumentStatus.DRAFT, DocumentStatus.RETURNED)
+
+
+class CapitalKind(models.TextChoices):
+    INVESTMENT = "investment", _("Investment")
+    FUNDING = "funding", _("Funding source")
+
+
+class CapitalItem(TimeStampedModel):
+    """A line of a manager's 资金使用: where money goes, or where it comes from and its share."""
+
+    document = models.ForeignKey(
+        PlanDocument,
+        verbose_name=_("monthly work plan"),
+        on_delete=models.CASCADE,
+        related_name="capital_items",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=CapitalKind.choices)
+    label = models.CharField(_("item"), max_length=100)
+    amount = models.DecimalField(
+        _("amount"), validators=[MinValueValidator(Decimal("0"))], **AMOUNT
+    )
+    share_percent = models.DecimalField(
+        _("share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+    objects = ScopedManager()
+
+    scope_store_path = "document__store"
+    scope_owner_path = "document__author"
+
+    class Meta:
+        verbose_name = _("capital item")
+        verbose_name_plural = _("capital items")
+        ordering = ["document", "kind", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="capital_item_amount_not_negative"
+            )
+        ]
+
+    def __str__(self):
+        return self.label

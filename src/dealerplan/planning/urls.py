@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import document_urls, views
 
 app_name = "planning"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("new/", views.BreakdownWizardView.as_view(), name="wizard"),
     path("progress/", views.ProgressView.as_view(), name="progress"),
     path("<int:pk>/", views.PlanDetailView.as_view(), name="plan_detail"),
+    *document_urls.urlpatterns,
 ]
