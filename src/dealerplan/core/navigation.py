@@ -30,6 +30,8 @@ NAV_ITEMS = [
     NavItem(_("Calendar"), "calendar:week", "calendar-week"),
     NavItem(_("Plans"), "planning:plan_list", "bullseye"),
     NavItem(_("Monthly work plans"), "planning:document_list", "journal-text"),
+    NavItem(_("Week plan"), "planning:week_plan", "calendar2-week"),
+    NavItem(_("Monthly customer visit plan"), "planning:visit_plan", "geo-alt"),
     NavItem(_("Plan vs actual"), "planning:progress", "graph-up-arrow"),
     NavItem(_("Customers"), "customers:customer_list", "people"),
     NavItem(_("Traffic register"), "traffic:traffic_list", "door-open"),

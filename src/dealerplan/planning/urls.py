@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import document_urls, views
+from . import document_urls, views, weekplan_urls
 
 app_name = "planning"
 
@@ -9,5 +9,6 @@ urlpatterns = [
     path("new/", views.BreakdownWizardView.as_view(), name="wizard"),
     path("progress/", views.ProgressView.as_view(), name="progress"),
     path("<int:pk>/", views.PlanDetailView.as_view(), name="plan_detail"),
+    *weekplan_urls.urlpatterns,
     *document_urls.urlpatterns,
 ]
