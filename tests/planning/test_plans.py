@@ -10,7 +10,7 @@ from django.db.models import Sum
 from django.urls import reverse
 
 from dealerplan.planning import services
-from dealerplan.planning.models import Plan, PlanLine
+from dealerplan.planning.models import Plan, PlanLine, WorkdayOverride
 from tests.factories import SalesOrderFactory, UserFactory
 
 SEED = {
@@ -186,3 +186,25 @@ def test_one_plan_per_period_and_scope_on_every_database(personas):
     ):
         with pytest.raises(IntegrityError), transaction.atomic():
             make(**duplicate)
+
+
+@pytest.mark.django_db
+def test_admin_keeps_plans_and_workday_overrides_in_the_store(login, personas):
+    preview = services.preview_breakdown(personas.other_store, 2027, SEED, consultants=[])
+    other_year = services.save_breakdown(
+        personas.other_manager, personas.other_store, 2027, preview
+    )
+    other_day = WorkdayOverride.objects.create(
+        store=personas.other_store, date=datetime.date(2027, 2, 6), is_workday=True
+    )
+    client = login(personas.sales_manager)
+    assert (
+        client.get(reverse("admin:planning_plan_change", args=[other_year.pk])).status_code == 404
+    )
+    assert (
+        client.get(
+            reverse("admin:planning_workdayoverride_change", args=[other_day.pk])
+        ).status_code
+        == 404
+    )
+    assert client.get(reverse("admin:planning_workdayoverride_changelist")).status_code == 200
