@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.urls import reverse
@@ -208,3 +208,64 @@ def test_admin_keeps_plans_and_workday_overrides_in_the_store(login, personas):
         == 404
     )
     assert client.get(reverse("admin:planning_workdayoverride_changelist")).status_code == 200
+
+
+@pytest.mark.django_db
+class TestManualSplit:
+    def setup_month(self, personas):
+        preview = services.preview_breakdown(
+            personas.store,
+            2027,
+            {"units": (Decimal(120), Decimal(144))},
+            consultants=[personas.consultant, personas.colleague],
+        )
+        year = services.save_breakdown(personas.sales_manager, personas.store, 2027, preview)
+        month = Plan.objects.get(parent=year, period_start=datetime.date(2027, 12, 1))
+        mine = Plan.objects.get(parent=month, consultant=personas.consultant)
+        theirs = Plan.objects.get(parent=month, consultant=personas.colleague)
+        total = PlanLine.objects.get(plan=month, metric="units")
+        return month, mine, theirs, total
+
+    def test_split_that_adds_up_is_saved(self, login, personas):
+        month, mine, theirs, total = self.setup_month(personas)
+        response = login(personas.sales_manager).post(
+            reverse("planning:plan_detail", args=[month.pk]),
+            {
+                "action": "split",
+                f"q-{mine.pk}-units": str(total.quota - 3),
+                f"g-{mine.pk}-units": str(total.goal - 5),
+                f"q-{theirs.pk}-units": "3",
+                f"g-{theirs.pk}-units": "5",
+            },
+        )
+        assert response.status_code == 302
+        assert PlanLine.objects.get(plan=theirs, metric="units").quota == 3
+
+    def test_split_that_does_not_add_up_saves_nothing(self, login, personas):
+        month, mine, theirs, _total = self.setup_month(personas)
+        before = list(PlanLine.objects.filter(plan__parent=month).values_list("quota", flat=True))
+        client = login(personas.sales_manager)
+        response = client.post(
+            reverse("planning:plan_detail", args=[month.pk]),
+            {
+                "action": "split",
+                f"q-{mine.pk}-units": "1",
+                f"g-{mine.pk}-units": "1",
+                f"q-{theirs.pk}-units": "1",
+                f"g-{theirs.pk}-units": "1",
+            },
+            follow=True,
+        )
+        assert "合计" in response.text
+        after = list(PlanLine.objects.filter(plan__parent=month).values_list("quota", flat=True))
+        assert after == before
+
+    def test_page_offers_inputs_with_a_live_sum(self, login, personas):
+        month, *_ = self.setup_month(personas)
+        page = login(personas.sales_manager).get(reverse("planning:plan_detail", args=[month.pk]))
+        assert "split-input" in page.text and "plan_split.js" in page.text
+
+    def test_consultant_cannot_split(self, login, personas):
+        month, *_ = self.setup_month(personas)
+        with pytest.raises(PermissionDenied):
+            services.set_consultant_split(personas.consultant, month, {})

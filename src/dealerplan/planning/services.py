@@ -274,3 +274,62 @@ def month_schedule(plan: Plan, overrides: Mapping[datetime.date, bool] | None = 
             )
         )
     return week_rows, day_rows
+
+
+@transaction.atomic
+def set_consultant_split(user, month_plan: Plan, parts: Mapping[tuple[int, str], tuple]) -> None:
+    """A manager's own split of a month over its consultants, metric by metric.
+
+    ``parts`` maps (consultant plan id, metric) to (quota, goal). Every consultant plan of the
+    month must be given, and each metric must add up exactly to the month's line; otherwise
+    nothing is saved.
+    """
+    if not can_plan(user) or not Plan.objects.visible_to(user).filter(pk=month_plan.pk).exists():
+        raise PermissionDenied
+    if month_plan.status in (PlanStatus.LOCKED, PlanStatus.APPROVED):
+        raise ValidationError(_("This month is locked; open a revision of the year plan first."))
+    month_lines = {line.metric: line for line in month_plan.lines.all()}
+    lines = {
+        (line.plan_id, line.metric): line
+        for line in PlanLine.objects.select_for_update().filter(plan__parent=month_plan)
+    }
+    if set(parts) != set(lines):
+        raise ValidationError(_("Give every consultant's quota and goal."))
+    errors = []
+    for metric, month_line in month_lines.items():
+        quantum = quantum_for(metric)
+        mine = {key: value for key, value in parts.items() if key[1] == metric}
+        for quota, goal in mine.values():
+            if (
+                quota < 0
+                or goal < quota
+                or quota != quota.quantize(quantum)
+                or goal != goal.quantize(quantum)
+            ):
+                errors.append(
+                    _("%(metric)s: each goal must be at least its quota, in whole units or fen.")
+                    % {"metric": Metric(metric).label}
+                )
+                break
+        quota_sum = sum((q for q, _g in mine.values()), Decimal(0))
+        goal_sum = sum((g for _q, g in mine.values()), Decimal(0))
+        if (quota_sum, goal_sum) != (month_line.quota, month_line.goal):
+            errors.append(
+                _(
+                    "%(metric)s: the consultants add up to %(quota)s / %(goal)s, the month is "
+                    "%(month_quota)s / %(month_goal)s."
+                )
+                % {
+                    "metric": Metric(metric).label,
+                    "quota": quota_sum,
+                    "goal": goal_sum,
+                    "month_quota": month_line.quota,
+                    "month_goal": month_line.goal,
+                }
+            )
+    if errors:
+        raise ValidationError(errors)
+    for key, (quota, goal) in parts.items():
+        line = lines[key]
+        line.quota, line.goal = quota, goal
+    PlanLine.objects.bulk_update(lines.values(), ["quota", "goal", "updated_at"])

@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -140,6 +141,11 @@ class PlanDetailView(LoginRequiredMixin, View):
             "selected": selected,
             "people": people,
             "can_plan": services.can_plan(request.user),
+            "can_split": services.can_plan(request.user)
+            and plan.period_type == PeriodType.MONTH
+            and plan.scope == PlanScope.STORE
+            and plan.status not in ("locked", "approved")
+            and bool(children),
         }
         return render(request, "planning/plan_detail.html", context)
 
@@ -159,6 +165,9 @@ class PlanDetailView(LoginRequiredMixin, View):
             if request.POST.get("action") == "lock":
                 services.lock_plan(request.user, plan)
                 messages.success(request, _("The plan is locked."))
+            elif request.POST.get("action") == "split":
+                services.set_consultant_split(request.user, plan, split_from_post(request.POST))
+                messages.success(request, _("The consultants' targets are saved."))
             elif request.POST.get("action") == "revise":
                 services.start_revision(request.user, plan, request.POST.get("reason", ""))
                 messages.success(request, _("Revision opened: break the year down again."))
@@ -198,3 +207,19 @@ class ProgressView(LoginRequiredMixin, TemplateView):
 
 def _num(line, attribute):
     return float(getattr(line, attribute)) if line is not None else 0
+
+
+def split_from_post(data) -> dict:
+    """{(plan id, metric): (quota, goal)} from inputs named q-<plan>-<metric>, g-<plan>-<metric>."""
+    parts = {}
+    for name, value in data.items():
+        if not name.startswith("q-"):
+            continue
+        _prefix, plan_id, metric = name.split("-", 2)
+        try:
+            quota = Decimal(value.strip() or "0")
+            goal = Decimal((data.get(f"g-{plan_id}-{metric}") or "0").strip())
+            parts[(int(plan_id), metric)] = (quota, goal)
+        except (InvalidOperation, ValueError) as exc:
+            raise ValidationError(_("Enter numbers only.")) from exc
+    return parts
