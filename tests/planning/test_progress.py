@@ -101,3 +101,17 @@ def test_progress_page_shows_what_the_goal_needs(login, personas):
     with time_machine.travel(datetime.datetime(2026, 11, 16, 10, 0), tick=False):
         page = login(personas.sales_manager).get(reverse("planning:progress")).text
     assert "本月需要" in page and "每天电话" in page
+
+
+@pytest.mark.django_db
+def test_team_rows_add_up_their_consultants(personas):
+    plan_november(personas, [personas.consultant, personas.colleague])
+    SalesOrderFactory(customer__owner=personas.consultant, order_date=datetime.date(2026, 11, 3))
+    SalesOrderFactory(customer__owner=personas.colleague, order_date=datetime.date(2026, 11, 4))
+    progress = month_progress(personas.sales_manager, NOV, TODAY)
+    (team,) = progress.team_rows
+    members = progress.rows
+    assert team.label == personas.consultant.team.name
+    assert team.cells["units"].actual == 2
+    assert team.cells["units"].line.quota == sum(r.cells["units"].line.quota for r in members)
+    assert month_progress(personas.consultant, NOV, TODAY).team_rows == []

@@ -46,6 +46,7 @@ class Progress:
     workdays_elapsed: int
     store_row: Row | None
     rows: list[Row]
+    team_rows: list[Row] = field(default_factory=list)
 
 
 def workdays_for(store_id, month: datetime.date, today: datetime.date) -> tuple[int, int]:
@@ -100,7 +101,7 @@ def month_progress(user, month: datetime.date, today: datetime.date | None = Non
     plans = list(
         Plan.objects.visible_to(user)
         .filter(period_type=PeriodType.MONTH, period_start=month)
-        .select_related("consultant", "store")
+        .select_related("consultant", "store", "team")
         .order_by("scope", "consultant__username")
     )
     lines = {}
@@ -127,7 +128,35 @@ def month_progress(user, month: datetime.date, today: datetime.date | None = Non
             row.cells[metric] = _cell(
                 lines.get(plan.pk, {}).get(metric), actual[metric], total, elapsed, metric
             )
-    return Progress(month, total, elapsed, store_row, rows)
+    team_rows = [] if user.sees_only_own else team_totals(rows, total, elapsed)
+    return Progress(month, total, elapsed, store_row, rows, team_rows)
+
+
+def team_totals(rows: list[Row], total: int, elapsed: int) -> list[Row]:
+    """Each team's consultants added up: targets and actuals, then paced like any row."""
+    teams: dict = {}
+    for row in rows:
+        team = row.plan.team
+        if team is None:
+            continue
+        teams.setdefault(team.pk, (team, []))[1].append(row)
+    result = []
+    for team, members in sorted(teams.values(), key=lambda item: item[0].name):
+        team_row = Row(team.name, None)
+        for metric in PROGRESS_METRICS:
+            cells = [member.cells[metric] for member in members]
+            planned = [cell.line for cell in cells if cell.line is not None]
+            line = None
+            if planned:
+                line = PlanLine(
+                    metric=metric,
+                    quota=sum((p.quota for p in planned), Decimal("0")),
+                    goal=sum((p.goal for p in planned), Decimal("0")),
+                )
+            actual = sum((cell.actual for cell in cells), Decimal("0"))
+            team_row.cells[metric] = _cell(line, actual, total, elapsed, metric)
+        result.append(team_row)
+    return result
 
 
 @dataclass
