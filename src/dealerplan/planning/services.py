@@ -291,7 +291,9 @@ def set_consultant_split(user, month_plan: Plan, parts: Mapping[tuple[int, str],
     month_lines = {line.metric: line for line in month_plan.lines.all()}
     lines = {
         (line.plan_id, line.metric): line
-        for line in PlanLine.objects.select_for_update().filter(plan__parent=month_plan)
+        for line in PlanLine.objects.select_for_update(of=("self",))
+        .filter(plan__parent=month_plan)
+        .order_by("pk")
     }
     if set(parts) != set(lines):
         raise ValidationError(_("Give every consultant's quota and goal."))
