@@ -269,3 +269,24 @@ class TestManualSplit:
         month, *_ = self.setup_month(personas)
         with pytest.raises(PermissionDenied):
             services.set_consultant_split(personas.consultant, month, {})
+
+
+@pytest.mark.django_db
+def test_wizard_takes_activity_targets_too(login, personas):
+    response = login(personas.sales_manager).post(
+        reverse("planning:wizard"),
+        {
+            "year": "2027",
+            "method": "equal",
+            "calls_quota": "7200",
+            "calls_goal": "7920",
+            "new_cards_quota": "600",
+            "new_cards_goal": "720",
+            "action": "save",
+        },
+    )
+    assert response.status_code == 302
+    year = Plan.objects.get(period_type="year")
+    assert PlanLine.objects.get(plan=year, metric="calls").quota == 7200
+    months = PlanLine.objects.filter(plan__parent=year, metric="new_cards")
+    assert sum(line.goal for line in months) == 720

@@ -9,7 +9,15 @@ from dealerplan.core.forms import BootstrapFormMixin
 
 from .choices import Metric
 
-WIZARD_METRICS = (Metric.UNITS, Metric.REVENUE, Metric.GROSS_PROFIT)
+WIZARD_METRICS = (
+    Metric.UNITS,
+    Metric.REVENUE,
+    Metric.GROSS_PROFIT,
+    Metric.NEW_CARDS,
+    Metric.TEST_DRIVES,
+    Metric.CALLS,
+    Metric.VISITS,
+)
 
 
 def default_year() -> int:
