@@ -35,3 +35,11 @@ class PaymentKind(models.TextChoices):
 class FinancingKind(models.TextChoices):
     CASH = "cash", _("Full payment")
     LOAN = "loan", _("Car loan")
+
+
+class LoanStatus(models.TextChoices):
+    NONE = "", _("No loan")
+    APPLIED = "applied", _("Applied")
+    APPROVED = "approved", _("Approved")
+    DISBURSED = "disbursed", _("Disbursed")
+    REJECTED = "rejected", _("Rejected")

@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from dealerplan.core.models import BusinessModel, ScopedManager, TimeStampedModel
 
-from .choices import FinancingKind, OrderStatus, PaymentKind, PaymentMethod
+from .choices import FinancingKind, LoanStatus, OrderStatus, PaymentKind, PaymentMethod
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
@@ -73,6 +73,36 @@ class SalesOrder(BusinessModel):
         _("financing"), max_length=10, choices=FinancingKind.choices, default=FinancingKind.CASH
     )
     notes = models.TextField(_("notes"), blank=True)
+    co_consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("shared with"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shared_orders",
+        help_text=_("A second consultant who shares this sale."),
+    )
+    co_share = models.DecimalField(
+        _("their share"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Fraction of the sale credited to the second consultant, e.g. 0.50."),
+    )
+    loan_status = models.CharField(
+        _("loan status"), max_length=10, choices=LoanStatus.choices, blank=True, default=""
+    )
+    loan_lender = models.CharField(_("lender"), max_length=100, blank=True)
+    loan_amount = models.DecimalField(
+        _("loan amount"), null=True, blank=True, validators=NOT_NEGATIVE, **MONEY
+    )
+    invoice_number = models.CharField(_("invoice number"), max_length=50, blank=True)
+    invoice_date = models.DateField(_("invoice date"), null=True, blank=True)
+    invoice_amount = models.DecimalField(
+        _("invoice amount"), null=True, blank=True, validators=NOT_NEGATIVE, **MONEY
+    )
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=200, blank=True)
 
     scope_owner_path = "consultant"
 
@@ -94,6 +124,10 @@ class SalesOrder(BusinessModel):
             ),
             models.CheckConstraint(
                 condition=models.Q(total__gte=0), name="order_total_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(co_share__gte=0) & models.Q(co_share__lte=1),
+                name="order_co_share_between_0_and_1",
             ),
         ]
 
