@@ -115,3 +115,25 @@ def test_team_rows_add_up_their_consultants(personas):
     assert team.cells["units"].actual == 2
     assert team.cells["units"].line.quota == sum(r.cells["units"].line.quota for r in members)
     assert month_progress(personas.consultant, NOV, TODAY).team_rows == []
+
+
+@pytest.mark.django_db
+def test_a_shared_sale_is_credited_by_share_and_adds_up_exactly(personas):
+    plan_november(personas, [personas.consultant, personas.colleague])
+    SalesOrderFactory(
+        customer__owner=personas.consultant,
+        order_date=datetime.date(2026, 11, 3),
+        total=Decimal("100000.01"),
+        gross_profit=Decimal("3000.03"),
+        co_consultant=personas.colleague,
+        co_share=Decimal("0.50"),
+    )
+    progress = month_progress(personas.sales_manager, NOV, TODAY)
+    rows = {r.plan.consultant: r.cells for r in progress.rows}
+    mine, theirs = rows[personas.consultant], rows[personas.colleague]
+    assert mine["units"].actual == theirs["units"].actual == Decimal("0.50")
+    assert mine["revenue"].actual + theirs["revenue"].actual == Decimal("100000.01")
+    assert mine["gross_profit"].actual + theirs["gross_profit"].actual == Decimal("3000.03")
+    assert progress.store_row.cells["revenue"].actual == Decimal("100000.01")
+    own = month_progress(personas.colleague, NOV, TODAY)
+    assert own.rows[0].cells["revenue"].actual == theirs["revenue"].actual

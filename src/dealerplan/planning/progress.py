@@ -5,7 +5,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from dealerplan.activities.choices import TrafficKind
@@ -17,7 +17,7 @@ from dealerplan.orders.models import SalesOrder
 from .choices import Metric, PeriodType, PlanScope
 from .funnel import back_calculate, compare_to_quota, measure_rates, months_back
 from .models import Plan, PlanLine, WorkdayOverride
-from .pace import MONEY, UNITS, Pace, pace
+from .pace import MONEY, SHARE, UNITS, Pace, contribution, pace
 from .services import month_end
 from .workdays import count_workdays
 
@@ -64,22 +64,49 @@ def workdays_for(store_id, month: datetime.date, today: datetime.date) -> tuple[
 
 
 def order_actuals(user, month: datetime.date) -> dict:
-    """Units, revenue and gross profit of the month's orders per consultant (one query)."""
-    rows = (
-        SalesOrder.objects.visible_to(user)
-        .filter(order_date__gte=month, order_date__lte=month_end(month))
-        .exclude(status=OrderStatus.CANCELLED)
+    """Units, revenue and gross profit of the month's orders per consultant.
+
+    A sale shared by two consultants is credited by its share (``co_share`` to the second
+    one), split so the parts add up exactly to the order. Two queries whatever the volume:
+    one aggregate for unshared orders, one list of the (few) shared ones.
+    """
+    orders = SalesOrder.objects.filter(
+        order_date__gte=month, order_date__lte=month_end(month)
+    ).exclude(status=OrderStatus.CANCELLED)
+    if user.sees_only_own:
+        orders = orders.filter(store_id=user.store_id).filter(
+            Q(consultant=user) | Q(co_consultant=user)
+        )
+    else:
+        orders = orders & SalesOrder.objects.visible_to(user)
+    result: dict = {}
+
+    def add(person_id, metric, amount):
+        bucket = result.setdefault(person_id, dict.fromkeys(PROGRESS_METRICS, Decimal("0")))
+        bucket[metric] += amount
+
+    for row in (
+        orders.filter(co_consultant__isnull=True)
         .values("consultant")
         .annotate(units=Count("pk"), revenue=Sum("total"), gross_profit=Sum("gross_profit"))
-    )
-    return {
-        row["consultant"]: {
-            Metric.UNITS: Decimal(row["units"]),
-            Metric.REVENUE: row["revenue"] or Decimal("0"),
-            Metric.GROSS_PROFIT: row["gross_profit"] or Decimal("0"),
-        }
-        for row in rows
-    }
+    ):
+        add(row["consultant"], Metric.UNITS, Decimal(row["units"]))
+        add(row["consultant"], Metric.REVENUE, row["revenue"] or Decimal("0"))
+        add(row["consultant"], Metric.GROSS_PROFIT, row["gross_profit"] or Decimal("0"))
+    for order in orders.filter(co_consultant__isnull=False).only(
+        "consultant_id", "co_consultant_id", "co_share", "total", "gross_profit"
+    ):
+        shares = {order.consultant_id: 1 - order.co_share, order.co_consultant_id: order.co_share}
+        for metric, amount, quantum in (
+            (Metric.UNITS, Decimal(1), SHARE),
+            (Metric.REVENUE, order.total, MONEY),
+            (Metric.GROSS_PROFIT, order.gross_profit, MONEY),
+        ):
+            for person_id, part in contribution(amount, shares, quantum=quantum).items():
+                add(person_id, metric, part)
+    if user.sees_only_own:
+        result = {key: value for key, value in result.items() if key == user.pk}
+    return result
 
 
 def _cell(line, actual, total, elapsed, metric) -> Cell:
