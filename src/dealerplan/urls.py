@@ -20,6 +20,7 @@ urlpatterns = [
     path("customers/", include("dealerplan.customers.urls")),
     path("inventory/", include("dealerplan.inventory.urls")),
     path("plans/", include("dealerplan.planning.urls")),
+    path("orders/", include("dealerplan.orders.urls")),
     path("", include("dealerplan.activities.urls")),
     path("traffic/", include("dealerplan.activities.traffic_urls")),
     path("calendar/", include("dealerplan.activities.calendar_urls")),

@@ -36,6 +36,7 @@ NAV_ITEMS = [
     NavItem(_("Customers"), "customers:customer_list", "people"),
     NavItem(_("Traffic register"), "traffic:traffic_list", "door-open"),
     NavItem(_("Stock"), "inventory:vehicle_list", "car-front"),
+    NavItem(_("Receivables"), "orders:receivables", "cash-coin"),
     NavItem(_("Daily report"), "activities:daily_report", "clipboard-data"),
     NavItem(_("Lead levels"), "activities:level_report", "bar-chart-steps"),
     NavItem(_("Lost leads"), "activities:lost_list", "x-octagon"),
