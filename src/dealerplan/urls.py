@@ -19,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("dealerplan.customers.urls")),
     path("inventory/", include("dealerplan.inventory.urls")),
+    path("deals/", include("dealerplan.deals.urls")),
     path("plans/", include("dealerplan.planning.urls")),
     path("orders/", include("dealerplan.orders.urls")),
     path("", include("dealerplan.activities.urls")),
