@@ -8,7 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dealerplan.deals.models import Deal, StageChange
+from dealerplan.deals import views as deal_views
+from dealerplan.deals.models import Deal, Pipeline, StageChange
+from dealerplan.deals.services import ensure_default_pipelines
 from tests.deals.factories_deals import default_stages, make_deal
 from tests.factories import CustomerFactory
 from tests.view_suite import ScopedViewSuite, export_rows
@@ -260,3 +262,23 @@ class TestDealListFilters:
         client.post(reverse("set_language"), {"language": "en", "next": "/"})
         page = client.get(reverse("deals:board")).text
         assert "Deal board" in page and "Move" in page
+
+
+@pytest.mark.django_db
+def test_board_columns_show_the_most_urgent_cards_and_link_to_the_rest(login, personas):
+    ensure_default_pipelines(personas.store)
+    pipeline = Pipeline.objects.get(store=personas.store, is_default=True)
+    stage = pipeline.stages.order_by("position").first()
+    customer = CustomerFactory(owner=personas.consultant)
+    for n in range(deal_views.CARDS_PER_COLUMN + 3):
+        Deal.objects.create(
+            store=personas.store,
+            customer=customer,
+            owner=personas.consultant,
+            pipeline=pipeline,
+            stage=stage,
+            title=f"卡片{n}",
+        )
+    page = login(personas.consultant).get(reverse("deals:board")).text
+    assert page.count('data-move-url="') == deal_views.CARDS_PER_COLUMN
+    assert f"stage={stage.pk}" in page and "列表中还有 3 个" in page

@@ -105,6 +105,10 @@ class DealEditView(DealViewMixin, ObjectEditView):
         return services.save_deal(self.request.user, form.save(commit=False))
 
 
+#: A column shows the most urgent cards; the rest are one click away in the filtered list.
+CARDS_PER_COLUMN = 30
+
+
 class BoardView(LoginRequiredMixin, TemplateView):
     """Columns per stage of one pipeline; drag a card or use its select to move it."""
 
@@ -141,12 +145,16 @@ class BoardView(LoginRequiredMixin, TemplateView):
             by_stage = {stage.pk: [] for stage in stages}
             for deal in deals:
                 by_stage.setdefault(deal.stage_id, []).append(deal)
+            list_url = reverse("deals:deal_list")
             for stage in stages:
                 cards = by_stage[stage.pk]
                 columns.append(
                     {
                         "stage": stage,
-                        "deals": cards,
+                        "deals": cards[:CARDS_PER_COLUMN],
+                        "count": len(cards),
+                        "more": max(len(cards) - CARDS_PER_COLUMN, 0),
+                        "more_url": f"{list_url}?pipeline={pipeline.pk}&stage={stage.pk}",
                         "amount": sum((d.amount for d in cards), start=Decimal("0")),
                     }
                 )
