@@ -186,3 +186,16 @@ def test_twenty_parallel_allocations_of_one_vin_give_exactly_one_winner(personas
     assert results.count("ok") == 1 and results.count("vin_taken") == 19
     assert SalesOrder.objects.filter(vehicle=vehicle).count() == 1
     assert Vehicle.objects.get(pk=vehicle.pk).status == "reserved"
+
+
+@pytest.mark.django_db
+def test_an_order_that_has_a_vehicle_does_not_take_a_second_one(personas, trim):
+    order = order_for(personas.consultant, trim)
+    first = VehicleFactory(store=personas.store, trim=trim)
+    second = VehicleFactory(store=personas.store, trim=trim)
+    SalesOrder.objects.filter(pk=order.pk).update(vehicle=first, status="confirmed")
+    with pytest.raises(ValidationError) as error:
+        services.allocate_vehicle(user=personas.consultant, order=order, vehicle=second)
+    assert error.value.code == "order_has_vehicle"
+    second.refresh_from_db()
+    assert second.status == "in_stock"

@@ -39,6 +39,7 @@ NAV_ITEMS = [
     NavItem(_("Deal board"), "deals:board", "kanban"),
     NavItem(_("Project tracking"), "deals:tracking", "clipboard-data"),
     NavItem(_("Stock"), "inventory:vehicle_list", "car-front"),
+    NavItem(_("Sales orders"), "orders:order_list", "receipt"),
     NavItem(_("Receivables"), "orders:receivables", "cash-coin"),
     NavItem(_("Daily report"), "activities:daily_report", "clipboard-data"),
     NavItem(_("Lead levels"), "activities:level_report", "bar-chart-steps"),

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -133,6 +134,9 @@ class SalesOrder(BusinessModel):
 
     def __str__(self):
         return self.number
+
+    def get_absolute_url(self):
+        return reverse("orders:order_detail", args=[self.pk])
 
     def compute_total(self) -> Decimal:
         return self.vehicle_price - self.discount + self.accessories_amount

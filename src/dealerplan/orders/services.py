@@ -58,6 +58,11 @@ def allocate_vehicle(*, user, order: SalesOrder, vehicle: Vehicle) -> SalesOrder
     order = _locked_order(user, order)
     if order.status not in (OrderStatus.DRAFT, OrderStatus.CONFIRMED):
         raise ValidationError(_("Only a draft or confirmed order can get a vehicle."))
+    if order.vehicle_id is not None:
+        raise ValidationError(
+            _("This order already has a vehicle; cancel it or ask a manager to change it."),
+            code="order_has_vehicle",
+        )
     locked = Vehicle.objects.visible_to(user).select_for_update().filter(pk=vehicle.pk).first()
     if locked is None or locked.store_id != order.store_id:
         raise ValidationError(_("This vehicle is not in your store's stock."))
@@ -179,3 +184,88 @@ def cancel_order(*, user, order: SalesOrder, reason: str) -> SalesOrder:
     order.status, order.cancel_reason = OrderStatus.CANCELLED, reason.strip()
     order.save(update_fields=["status", "cancel_reason", "updated_at"])
     return order
+
+
+ORDER_EDIT_ROLES = frozenset(
+    {
+        Role.CONSULTANT,
+        Role.SHOWROOM_MANAGER,
+        Role.SALES_MANAGER,
+        Role.GENERAL_MANAGER,
+        Role.GROUP_MANAGER,
+        Role.ADMIN,
+    }
+)
+NUMBER_ATTEMPTS = 5
+
+
+def next_order_number(store_id, on: datetime.date) -> str:
+    """SO<yyyymm>-<4 digits>, counting up within the store and month."""
+    prefix = f"SO{on:%Y%m}-"
+    numbers = SalesOrder.objects.filter(store_id=store_id, number__startswith=prefix).values_list(
+        "number", flat=True
+    )
+    serials = [int(n[len(prefix) :]) for n in numbers if n[len(prefix) :].isdigit()]
+    return f"{prefix}{max(serials, default=0) + 1:04d}"
+
+
+@transaction.atomic
+def create_order(
+    user,
+    customer: Customer,
+    trim,
+    *,
+    order_date: datetime.date,
+    vehicle_price: Decimal,
+    discount: Decimal = Decimal("0"),
+    accessories_amount: Decimal = Decimal("0"),
+    color=None,
+    financing: str = "",
+    co_consultant=None,
+    co_share: Decimal = Decimal("0"),
+    notes: str = "",
+    deal=None,
+) -> SalesOrder:
+    """A draft order for a customer the user can see, numbered within the customer's store."""
+    if not (user.is_superuser or user.role in ORDER_EDIT_ROLES):
+        raise PermissionDenied
+    if not Customer.objects.visible_to(user).filter(pk=customer.pk).exists():
+        raise PermissionDenied
+    total = (vehicle_price - discount + accessories_amount).quantize(FEN)
+    if total < 0:
+        raise ValidationError(
+            {"discount": _("The discount cannot exceed the vehicle price plus accessories.")}
+        )
+    consultant = customer.owner or user
+    if co_consultant is not None and co_consultant.pk == consultant.pk:
+        raise ValidationError({"co_consultant": _("Choose a consultant other than the owner.")})
+    if co_consultant is not None and co_consultant.store_id != customer.store_id:
+        raise ValidationError({"co_consultant": _("Choose a consultant of this store.")})
+    if not Decimal("0") <= co_share <= Decimal("1"):
+        raise ValidationError({"co_share": _("Enter a share between 0 and 1.")})
+    fields = {
+        "store_id": customer.store_id,
+        "customer": customer,
+        "consultant": consultant,
+        "deal": deal,
+        "trim": trim,
+        "color": color,
+        "order_date": order_date,
+        "vehicle_price": vehicle_price.quantize(FEN),
+        "discount": discount.quantize(FEN),
+        "accessories_amount": accessories_amount.quantize(FEN),
+        "total": total,
+        "financing": financing or SalesOrder._meta.get_field("financing").default,
+        "co_consultant": co_consultant,
+        "co_share": co_share if co_consultant is not None else Decimal("0"),
+        "notes": notes,
+    }
+    for attempt in range(NUMBER_ATTEMPTS):
+        number = next_order_number(customer.store_id, order_date)
+        try:
+            with transaction.atomic():
+                return SalesOrder.objects.create(number=number, **fields)
+        except IntegrityError:  # a colleague took the same number a moment ago
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
