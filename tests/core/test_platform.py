@@ -164,3 +164,14 @@ def test_only_the_best_matching_sidebar_entry_is_active(personas):
     items = nav_for(personas.sales_manager, "/plans/progress/")
     active = [item["url"] for item in items if item["active"]]
     assert active == ["/plans/progress/"]
+
+
+@pytest.mark.django_db
+def test_sidebar_is_grouped_in_sections_and_trimmed_by_role(personas):
+    from dealerplan.core.navigation import nav_for
+
+    manager = nav_for(personas.sales_manager, "/")
+    headings = [item["section"] for item in manager if item["new_section"]]
+    assert headings == ["我的工作", "客户管理", "销售管理", "计划与目标", "报表", "设置"]
+    consultant = nav_for(personas.consultant, "/")
+    assert "/settings/rules/" not in [item["url"] for item in consultant]

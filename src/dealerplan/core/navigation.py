@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import Role
 
@@ -17,6 +18,7 @@ class NavItem:
     icon: str
     roles: frozenset[str] | None = None  # None: every signed-in user
     staff_only: bool = False
+    section: str = ""
 
     def allowed(self, user) -> bool:
         if self.staff_only and not user.is_staff:
@@ -24,33 +26,43 @@ class NavItem:
         return self.roles is None or user.is_superuser or user.role in self.roles
 
 
+# Section headings have their own translation context: "Plans" the heading is not "Plans" the page.
+WORK = pgettext_lazy("nav section", "My work")
+CUSTOMERS = pgettext_lazy("nav section", "Customers")
+SALES = pgettext_lazy("nav section", "Sales")
+PLANS = pgettext_lazy("nav section", "Plans")
+REPORTS = pgettext_lazy("nav section", "Reports")
+SETTINGS = pgettext_lazy("nav section", "Settings")
+RULE_EDITORS = frozenset({Role.SALES_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN})
+
 NAV_ITEMS = [
-    NavItem(_("My Day"), "activities:my_day", "sun"),
-    NavItem(_("Overview"), "home", "house", roles=MANAGER_ROLES),
-    NavItem(_("Calendar"), "calendar:week", "calendar-week"),
-    NavItem(_("Plans"), "planning:plan_list", "bullseye"),
-    NavItem(_("Monthly work plans"), "planning:document_list", "journal-text"),
-    NavItem(_("Week plan"), "planning:week_plan", "calendar2-week"),
-    NavItem(_("Monthly customer visit plan"), "planning:visit_plan", "geo-alt"),
-    NavItem(_("Plan vs actual"), "planning:progress", "graph-up-arrow"),
-    NavItem(_("Customers"), "customers:customer_list", "people"),
-    NavItem(_("Traffic register"), "traffic:traffic_list", "door-open"),
-    NavItem(_("Deals"), "deals:deal_list", "briefcase"),
-    NavItem(_("Deal board"), "deals:board", "kanban"),
-    NavItem(_("Project tracking"), "deals:tracking", "clipboard-data"),
-    NavItem(_("Stock"), "inventory:vehicle_list", "car-front"),
-    NavItem(_("Sales orders"), "orders:order_list", "receipt"),
-    NavItem(_("Receivables"), "orders:receivables", "cash-coin"),
-    NavItem(_("Daily report"), "activities:daily_report", "clipboard-data"),
-    NavItem(_("Lead levels"), "activities:level_report", "bar-chart-steps"),
-    NavItem(_("Lost leads"), "activities:lost_list", "x-octagon"),
+    NavItem(_("My Day"), "activities:my_day", "sun", section=WORK),
+    NavItem(_("Overview"), "home", "house", roles=MANAGER_ROLES, section=WORK),
+    NavItem(_("Calendar"), "calendar:week", "calendar-week", section=WORK),
+    NavItem(_("Week plan"), "planning:week_plan", "calendar2-week", section=WORK),
+    NavItem(_("Customers"), "customers:customer_list", "people", section=CUSTOMERS),
+    NavItem(_("Traffic register"), "traffic:traffic_list", "door-open", section=CUSTOMERS),
+    NavItem(_("Lost leads"), "activities:lost_list", "x-octagon", section=CUSTOMERS),
+    NavItem(_("Deals"), "deals:deal_list", "briefcase", section=SALES),
+    NavItem(_("Deal board"), "deals:board", "kanban", section=SALES),
+    NavItem(_("Project tracking"), "deals:tracking", "clipboard-data", section=SALES),
+    NavItem(_("Sales orders"), "orders:order_list", "receipt", section=SALES),
+    NavItem(_("Receivables"), "orders:receivables", "cash-coin", section=SALES),
+    NavItem(_("Stock"), "inventory:vehicle_list", "car-front", section=SALES),
+    NavItem(_("Plans"), "planning:plan_list", "bullseye", section=PLANS),
+    NavItem(_("Plan vs actual"), "planning:progress", "graph-up-arrow", section=PLANS),
+    NavItem(_("Monthly work plans"), "planning:document_list", "journal-text", section=PLANS),
+    NavItem(_("Monthly customer visit plan"), "planning:visit_plan", "geo-alt", section=PLANS),
+    NavItem(_("Daily report"), "activities:daily_report", "clipboard-data", section=REPORTS),
+    NavItem(_("Lead levels"), "activities:level_report", "bar-chart-steps", section=REPORTS),
     NavItem(
         _("Follow-up rules"),
         "activities:rules",
         "sliders",
-        roles=frozenset({Role.SALES_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN}),
+        roles=RULE_EDITORS,
+        section=SETTINGS,
     ),
-    NavItem(_("Administration"), "admin:index", "gear", staff_only=True),
+    NavItem(_("Administration"), "admin:index", "gear", staff_only=True, section=SETTINGS),
 ]
 
 
@@ -61,7 +73,17 @@ def nav_for(user, path: str) -> list[dict]:
         if not item.allowed(user):
             continue
         url = reverse(item.url_name)
-        items.append({"label": str(item.label), "url": url, "icon": item.icon, "active": False})
+        section = str(item.section)
+        items.append(
+            {
+                "label": str(item.label),
+                "url": url,
+                "icon": item.icon,
+                "active": False,
+                "section": section,
+                "new_section": bool(section) and (not items or items[-1]["section"] != section),
+            }
+        )
     matches = [
         i for i in items if (path == i["url"] if i["url"] == "/" else path.startswith(i["url"]))
     ]
