@@ -210,12 +210,23 @@ def column_title(headers: list[str], col: int) -> str:
     return title or str(MSG_UNNAMED_COLUMN % {"letter": get_column_letter(col + 1)})
 
 
-def describe_issue(item: dict, headers: list[str] | None = None) -> str:
-    """``第 5 行 电话（C列）：请输入有效的手机号…`` in the active language."""
-    template = ISSUE_MESSAGES.get(item.get("code"), ISSUE_MESSAGES["unexpected"])
+def describe_issue(
+    item: dict,
+    headers: list[str] | None = None,
+    *,
+    messages: dict | None = None,
+    label: Callable[[str], str] | None = None,
+) -> str:
+    """``第 5 行 电话（C列）：请输入有效的手机号…`` in the active language.
+
+    ``messages`` (code → message) and ``label`` (field name → label) default to the customer
+    import's; another import passes its own.
+    """
+    messages = ISSUE_MESSAGES if messages is None else messages
+    template = messages.get(item.get("code"), ISSUE_MESSAGES["unexpected"])
     params = dict(item.get("params") or {})
     if item.get("code") == "mapping_required" or item.get("code") == "mapping_twice":
-        params["field"] = field_label(params.get("field", ""))
+        params["field"] = (label or field_label)(params.get("field", ""))
     try:
         message = str(template % params) if params else str(template)
     except (KeyError, TypeError, ValueError):
@@ -643,8 +654,21 @@ class Inspection:
     mapping: dict[str, str]
 
 
-def inspect_file(fileobj, filename: str, size: int, *, allow_owner: bool) -> Inspection:
-    """Check an upload before anything is stored; raises :class:`ImportFileError`."""
+def inspect_file(
+    fileobj,
+    filename: str,
+    size: int,
+    *,
+    allow_owner: bool = False,
+    recognise: Callable[[object], str | None] | None = None,
+    suggest: Callable[[list[str]], dict[str, str]] | None = None,
+) -> Inspection:
+    """Check an upload before anything is stored; raises :class:`ImportFileError`.
+
+    ``recognise`` (header → field) and ``suggest`` (headers → mapping) default to the
+    customer fields.
+    """
+    recognise = recognise or recognise_header
     file_type = file_type_for(filename)
     if size > MAX_UPLOAD_BYTES:
         raise ImportFileError("too_big", limit=MAX_UPLOAD_BYTES // (1024 * 1024))
@@ -664,7 +688,7 @@ def inspect_file(fileobj, filename: str, size: int, *, allow_owner: bool) -> Ins
             if header_index is None:
                 leading.append((row_number, values))
                 if len(leading) >= HEADER_SCAN_ROWS:
-                    header_index = _pick_header(leading)
+                    header_index = _pick_header(leading, recognise)
                     data_rows = leading[header_index + 1 :]
             else:
                 data_rows.append((row_number, values))
@@ -673,7 +697,7 @@ def inspect_file(fileobj, filename: str, size: int, *, allow_owner: bool) -> Ins
         if header_index is None:
             if not leading:
                 raise ImportFileError("empty")
-            header_index = _pick_header(leading)
+            header_index = _pick_header(leading, recognise)
             data_rows = leading[header_index + 1 :]
         if not data_rows:
             raise ImportFileError("no_data")
@@ -700,15 +724,15 @@ def inspect_file(fileobj, filename: str, size: int, *, allow_owner: bool) -> Ins
         headers=headers,
         sample_rows=samples,
         estimated_rows=max(sheet.estimated_rows - header_row, len(data_rows)),
-        mapping=suggest_mapping(headers, allow_owner=allow_owner),
+        mapping=suggest(headers) if suggest else suggest_mapping(headers, allow_owner=allow_owner),
     )
 
 
-def _pick_header(leading: list[tuple[int, tuple]]) -> int:
+def _pick_header(leading: list[tuple[int, tuple]], recognise=recognise_header) -> int:
     """The row with most recognised headers among the first rows; else the first one."""
     best, best_score = 0, 0
     for index, (_row, values) in enumerate(leading):
-        score = len({recognise_header(v) for v in values if isinstance(v, str)} - {None})
+        score = len({recognise(v) for v in values if isinstance(v, str)} - {None})
         if score > best_score:
             best, best_score = index, score
     return best
