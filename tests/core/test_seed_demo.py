@@ -7,13 +7,16 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.test import RequestFactory
+from django.urls import reverse
 
 from dealerplan.activities.models import Activity, TrafficEntry
+from dealerplan.core.choices import Role
 from dealerplan.core.demo.builder import TZ
 from dealerplan.core.phone import normalize_phone
 from dealerplan.core.vin import validate_vin
@@ -23,6 +26,10 @@ from dealerplan.inventory.models import Vehicle
 from dealerplan.orders.choices import OrderStatus
 from dealerplan.orders.models import Payment, SalesOrder
 from dealerplan.org.models import Store, Team, User
+from dealerplan.planning.choices import Metric, PeriodType, PlanScope, PlanStatus
+from dealerplan.planning.funnel import SHOW_WINDOW
+from dealerplan.planning.models import Plan, PlanLine
+from dealerplan.planning.workdays import workdays_in_month
 
 TODAY = date(2026, 11, 15)
 NOW = datetime.combine(TODAY, time(12), tzinfo=TZ)  # the demo is a snapshot at noon
@@ -126,12 +133,18 @@ def test_tiny_data_set_has_the_expected_shape(output):
     assert (store.code, store.name, store.city) == ("bj-cy", "北京朝阳汽车销售服务有限公司", "北京")
     assert Team.objects.filter(store=store).count() == 2
     assert Customer.objects.filter(store=store).count() == 60
-    assert Activity.objects.filter(status="done").count() == 400
+    # 400 done activities, plus the showroom visits that phone appointments led to.
+    done = Activity.objects.filter(status="done")
+    shows = done.count() - 400
+    assert 0 < shows <= done.filter(kind="reception").count()
     assert Activity.objects.filter(status="planned").exists()
     assert Vehicle.objects.count() == 30
     assert Deal.objects.count() == 12
     assert TrafficEntry.objects.count() == 90
     assert Contact.objects.exists()
+    # Last year's and this year's plans: the year, 12 months, 12 months of each of 3 consultants.
+    assert Plan.objects.count() == 2 * (1 + 12 + 12 * 3) == 98
+    assert PlanLine.objects.count() == 98 * 7
     orders = SalesOrder.objects.all()
     assert 10 <= orders.count() <= 30
     assert min(o.order_date for o in orders) >= TODAY - timedelta(days=92)
@@ -151,6 +164,8 @@ def test_tiny_data_set_has_the_expected_shape(output):
     ]
     # The summary and the logins table are printed, with the demo-only reminder.
     assert "customers" in output
+    assert "plans                      98" in output
+    assert "plan lines                686" in output
     assert "consultant03" in output
     assert PASSWORD in output
     assert "demo data only" in output
@@ -261,3 +276,88 @@ def test_same_seed_and_day_give_the_same_data():
     second = digest_of_a_run()
     assert first == second
     assert digest_of_a_run(seed=2) != first
+
+
+@pytest.mark.django_db
+def test_a_fresh_demo_has_locked_plans_for_this_month(output):
+    month = TODAY.replace(day=1)
+    consultants = set(User.objects.filter(role=Role.CONSULTANT))
+    plans = Plan.objects.filter(period_type=PeriodType.MONTH, period_start=month)
+    assert {p.consultant for p in plans.filter(scope=PlanScope.CONSULTANT)} == consultants
+    assert plans.filter(scope=PlanScope.STORE).count() == 1
+    assert set(plans.values_list("status", flat=True)) == {PlanStatus.LOCKED}
+    # Last year's months are locked too, so the year summaries have something to compare.
+    assert not Plan.objects.exclude(status=PlanStatus.LOCKED).exists()
+    years = Plan.objects.filter(period_type=PeriodType.YEAR, scope=PlanScope.STORE)
+    assert sorted(years.values_list("period_start__year", flat=True)) == [2025, 2026]
+    assert all(plan.created_at < NOW for plan in Plan.objects.all())
+
+
+@pytest.mark.django_db
+def test_plan_targets_add_up_and_follow_the_quotas(output):
+    month = TODAY.replace(day=1)
+    store_month = Plan.objects.get(
+        scope=PlanScope.STORE, period_type=PeriodType.MONTH, period_start=month
+    )
+    people = PlanLine.objects.filter(plan__parent=store_month)
+    workdays = len(workdays_in_month(month.year, month.month))
+    for line in store_month.lines.all():
+        mine = [p for p in people if p.metric == line.metric]
+        assert len(mine) == 3
+        assert line.quota == sum(p.quota for p in mine)
+        assert line.goal == sum(p.goal for p in mine)
+    for line in people:
+        assert line.goal >= line.quota > 0
+        if line.metric == Metric.CALLS:
+            assert line.quota == 30 * workdays
+        elif line.metric == Metric.VISITS:
+            assert line.quota == round(20 * workdays / 5)
+        elif line.metric == Metric.UNITS:
+            assert line.goal == (line.quota * Decimal("1.25")).quantize(Decimal(1), "ROUND_HALF_UP")
+    year = Plan.objects.get(period_type=PeriodType.YEAR, period_start=date(2026, 1, 1))
+    year_units = year.lines.get(metric=Metric.UNITS)
+    months = PlanLine.objects.filter(plan__parent=year, metric=Metric.UNITS)
+    assert year_units.quota == sum(m.quota for m in months)
+    # Revenue per planned unit is the store's order value, not an invented figure.
+    revenue = store_month.lines.get(metric=Metric.REVENUE).quota
+    units = store_month.lines.get(metric=Metric.UNITS).quota
+    values = [o.total for o in SalesOrder.objects.exclude(status="cancelled")]
+    assert min(values) <= revenue / units <= max(values)
+
+
+@pytest.mark.django_db
+def test_plan_vs_actual_shows_consultant01_their_plan(output, login):
+    consultant = User.objects.get(username="consultant01")
+    client = login(consultant)
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(reverse("planning:progress"))
+    assert response.status_code == 200
+    progress = response.context["progress"]
+    assert [row.plan.consultant for row in progress.rows] == [consultant]
+    cells = progress.rows[0].cells
+    assert all(cells[m].line is not None for m in (Metric.UNITS, Metric.REVENUE))
+    assert cells[Metric.UNITS].quota is not None
+    assert "No plan for this month yet." not in response.content.decode()
+    assert "本月还没有计划" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_most_phone_appointments_are_followed_by_a_showroom_visit(output):
+    came = {}
+    for customer, at in Activity.objects.filter(
+        status="done", kind__in=("reception", "test_drive")
+    ).values_list("customer", "done_at"):
+        came.setdefault(customer, []).append(at)
+    for customer, at in TrafficEntry.objects.filter(
+        kind="walk_in", customer__isnull=False
+    ).values_list("customer", "arrived_at"):
+        came.setdefault(customer, []).append(at)
+    calls = list(
+        Activity.objects.filter(status="done", kind="call", outcome="appointment").values_list(
+            "customer", "done_at"
+        )
+    )
+    shown = sum(
+        any(at <= t < at + SHOW_WINDOW for t in came.get(customer, ())) for customer, at in calls
+    )
+    assert calls and 0.4 <= shown / len(calls) <= 0.8

@@ -11,6 +11,7 @@ from django.db import connection, connections
 from dealerplan.customers.models import LevelChange
 from dealerplan.inventory.models import Vehicle
 from dealerplan.orders import services
+from dealerplan.orders.models import CHECKLIST_FIELDS as CHECKLIST
 from dealerplan.orders.models import Payment, SalesOrder
 from tests.factories import CustomerFactory, SalesOrderFactory, TrimFactory, VehicleFactory
 
@@ -117,6 +118,10 @@ class TestPaymentsAndDelivery:
         with pytest.raises(ValidationError):
             services.deliver_order(user=personas.consultant, order=order)
         SalesOrder.objects.filter(pk=order.pk).update(loan_status="disbursed")
+        with pytest.raises(ValidationError) as error:
+            services.deliver_order(user=personas.consultant, order=order, on=DAY)
+        assert error.value.code == "checklist_incomplete"
+        services.update_checklist(personas.consultant, order, **dict.fromkeys(CHECKLIST, True))
         services.deliver_order(user=personas.consultant, order=order, on=DAY)
         order.refresh_from_db()
         vehicle.refresh_from_db()

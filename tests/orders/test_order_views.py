@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from dealerplan.inventory.models import Vehicle
 from dealerplan.orders import services
-from dealerplan.orders.models import Payment, SalesOrder
+from dealerplan.orders.models import CHECKLIST_FIELDS, Payment, SalesOrder
 from tests.factories import (
     CustomerFactory,
     PaymentFactory,
@@ -336,6 +336,7 @@ class TestOrderSteps:
             invoice_number="FP1",
             invoice_date=DAY,
             invoice_amount=Decimal("100000"),
+            **dict.fromkeys(CHECKLIST_FIELDS, True),
         )
         client = login(personas.consultant)
         response = self.post(client, "order_deliver", order, {"on": "2026-11-21"})

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from dealerplan.core.admin import ScopedAdmin
 
-from .models import Payment, SalesOrder
+from .models import AccessoryLine, Payment, SalesOrder
 
 
 class PaymentInline(admin.TabularInline):
@@ -10,14 +10,19 @@ class PaymentInline(admin.TabularInline):
     extra = 0
 
 
+class AccessoryLineInline(admin.TabularInline):
+    model = AccessoryLine
+    extra = 0
+
+
 @admin.register(SalesOrder)
 class SalesOrderAdmin(ScopedAdmin):
     list_display = ["number", "customer", "consultant", "status", "order_date", "total"]
     list_filter = ["store", "status", "financing"]
-    search_fields = ["number", "customer__name", "vehicle__vin"]
+    search_fields = ["number", "customer__name", "vehicle__vin", "plate_number"]
     list_select_related = ["customer", "consultant"]
     raw_id_fields = ["customer", "consultant", "deal", "vehicle"]
-    inlines = [PaymentInline]
+    inlines = [AccessoryLineInline, PaymentInline]
 
 
 @admin.register(Payment)

@@ -9,7 +9,7 @@ from dealerplan.core.forms import DateInput
 from dealerplan.org.models import User
 
 from .choices import OrderStatus
-from .models import SalesOrder
+from .models import SalesOrder, normalize_plate
 
 
 def consultants(request):
@@ -22,7 +22,7 @@ class OrderFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_q",
-        widget=forms.TextInput(attrs={"placeholder": _("Order number, customer or VIN")}),
+        widget=forms.TextInput(attrs={"placeholder": _("Order number, customer, VIN or plate")}),
     )
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=OrderStatus.choices, empty_label=ALL
@@ -55,4 +55,5 @@ class OrderFilterSet(django_filters.FilterSet):
             Q(number__icontains=value)
             | Q(customer__name__icontains=value)
             | Q(vehicle__vin__icontains=value)
+            | Q(plate_number__contains=normalize_plate(value))
         )

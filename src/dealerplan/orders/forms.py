@@ -11,7 +11,7 @@ from dealerplan.customers.models import Customer
 from dealerplan.org.models import User
 
 from .choices import PaymentKind, PaymentMethod
-from .models import SalesOrder
+from .models import SalesOrder, normalize_plate, validate_plate
 from .services import FEN
 
 MONEY_WIDGET = {"min": "0", "step": "0.01", "inputmode": "decimal"}
@@ -50,7 +50,8 @@ class OrderForm(BootstrapFormMixin, forms.ModelForm):
         self.user = user
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
-            del self.fields["customer"]
+            # A draft's accessories are its lines, edited on the order page.
+            del self.fields["customer"], self.fields["accessories_amount"]
             store_id = self.instance.store_id
         else:
             customers = Customer.objects.visible_to(user).filter(is_archived=False)
@@ -74,7 +75,7 @@ class OrderForm(BootstrapFormMixin, forms.ModelForm):
         price, discount, extras = (
             cleaned.get("vehicle_price"),
             cleaned.get("discount"),
-            cleaned.get("accessories_amount"),
+            cleaned.get("accessories_amount", self.instance.accessories_amount),
         )
         if None not in (price, discount, extras) and price - discount + extras < 0:
             self.add_error(
@@ -126,3 +127,92 @@ class DeliverForm(BootstrapFormMixin, forms.Form):
 
 class CancelForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(label=_("Cancellation reason"), max_length=200, required=False)
+
+
+def money_field(label, *, required=True, **kwargs):
+    return forms.DecimalField(
+        label=label,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=required,
+        widget=forms.NumberInput(attrs=MONEY_WIDGET),
+        **kwargs,
+    )
+
+
+class LoanApplyForm(BootstrapFormMixin, forms.Form):
+    lender = forms.CharField(label=_("Lender"), max_length=100)
+    amount = money_field(_("Loan amount"))
+    commission = money_field(_("Loan commission"), required=False)
+    on = forms.DateField(label=_("Applied on"), widget=DateInput())
+
+
+class LoanApproveForm(BootstrapFormMixin, forms.Form):
+    on = forms.DateField(label=_("Approved on"), widget=DateInput())
+    commission = money_field(_("Loan commission"), required=False)
+
+
+class LoanDisburseForm(BootstrapFormMixin, forms.Form):
+    on = forms.DateField(label=_("Disbursed on"), widget=DateInput())
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+
+
+class LoanRejectForm(forms.Form):
+    pass
+
+
+class InsuranceForm(BootstrapFormMixin, forms.Form):
+    company = forms.CharField(label=_("Insurance company"), max_length=100)
+    premium = money_field(_("Premium"))
+    policy_number = forms.CharField(label=_("Policy number"), max_length=50, required=False)
+    commission = money_field(_("Insurance commission"), required=False)
+
+
+class RegistrationForm(BootstrapFormMixin, forms.Form):
+    plate_number = forms.CharField(
+        label=_("Plate number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "京A12345", "autocapitalize": "characters"}),
+    )
+    registration_date = forms.DateField(label=_("Registration date"), widget=DateInput())
+
+    def clean_plate_number(self):
+        plate = normalize_plate(self.cleaned_data["plate_number"])
+        validate_plate(plate)
+        return plate
+
+
+class ChecklistForm(BootstrapFormMixin, forms.Form):
+    documents_handed_over = forms.BooleanField(label=_("Documents handed over"), required=False)
+    inspection_done = forms.BooleanField(label=_("Pre-delivery inspection done"), required=False)
+    accessories_fitted = forms.BooleanField(label=_("Accessories fitted"), required=False)
+    customer_signed_off = forms.BooleanField(label=_("Customer signed off"), required=False)
+
+
+class TradeInForm(BootstrapFormMixin, forms.Form):
+    vehicle = forms.CharField(
+        label=_("Trade-in vehicle"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. 2016 Corolla 1.6L, 京N12345")}),
+    )
+    value = money_field(_("Trade-in value"), required=False)
+
+
+class AccessoryLineForm(BootstrapFormMixin, forms.Form):
+    """One row of the accessories formset; labels are placeholders, so a row fits a phone."""
+
+    name = forms.CharField(label=_("Accessory"), max_length=100)
+    price = money_field(_("Price"))
+    cost = money_field(_("Cost"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("placeholder", field.label)
+
+
+AccessoryLineFormSet = forms.formset_factory(
+    AccessoryLineForm, extra=1, can_delete=True, max_num=30, validate_max=True
+)

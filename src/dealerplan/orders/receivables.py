@@ -69,7 +69,10 @@ def aging_report(user, today: datetime.date) -> AgingReport:
     )
     rows, totals = [], dict.fromkeys(BUCKETS, ZERO)
     for order in orders:
-        outstanding = (order.total - order.received + order.refunded).quantize(ZERO)
+        # services.receivable's rule: a trade-in is taken against the total.
+        outstanding = (
+            order.total - order.trade_in_value - order.received + order.refunded
+        ).quantize(ZERO)
         if outstanding <= 0:
             continue
         days = (today - (order.delivery_date or order.order_date)).days

@@ -35,6 +35,7 @@ class OrderTable(tables.Table):
     vin = tables.Column(
         verbose_name=_("VIN"), accessor="vehicle__vin", default="", attrs=DESKTOP_ONLY
     )
+    plate_number = tables.Column(verbose_name=_("plate number"), default="", attrs=DESKTOP_ONLY)
     status = StatusColumn(verbose_name=_("status"))
     order_date = tables.DateColumn(format="Y-m-d", verbose_name=_("order date"), attrs=DESKTOP_ONLY)
     total = MoneyColumn(
@@ -53,6 +54,7 @@ class OrderTable(tables.Table):
             "customer",
             "trim",
             "vin",
+            "plate_number",
             "status",
             "order_date",
             "total",

@@ -1,9 +1,11 @@
 """Build a believable, deterministic demo data set: dealerships with a year of history.
 
-Everything random comes from one ``random.Random(seed)`` passed around, and every date is
-derived from ``today`` (the snapshot is taken at noon of that day, Asia/Shanghai), so the same
-seed and ``today`` always produce the same rows. Rows are planned in memory and written with
-``bulk_create``; no history records are written for demo rows.
+Everything random comes from one ``random.Random(seed)`` passed around (later additions draw
+from their own generators derived from the seed, so the older rows stay as they were), and
+every date is derived from ``today`` (the snapshot is taken at noon of that day,
+Asia/Shanghai), so the same seed and ``today`` always produce the same rows. Rows are planned
+in memory and written with ``bulk_create``; the plans go through the planning services, as a
+sales manager's would. No history records are kept for demo rows.
 
 Entry point: :func:`build_demo` (the ``seed_demo`` management command is a thin wrapper).
 The caller is responsible for the transaction.
@@ -46,12 +48,25 @@ from dealerplan.customers.choices import (
 )
 from dealerplan.customers.models import Contact, Customer, LevelChange
 from dealerplan.deals.choices import DealStatus, PipelineKind
-from dealerplan.deals.models import Deal, Pipeline, Stage
+from dealerplan.deals.models import Deal, Pipeline, Stage, StageChange
 from dealerplan.inventory.choices import VehicleStatus
 from dealerplan.inventory.models import Vehicle
-from dealerplan.orders.choices import FinancingKind, OrderStatus, PaymentKind, PaymentMethod
-from dealerplan.orders.models import Payment, SalesOrder
+from dealerplan.orders.choices import (
+    FinancingKind,
+    LoanStatus,
+    OrderStatus,
+    PaymentKind,
+    PaymentMethod,
+)
+from dealerplan.orders.models import AccessoryLine, Payment, SalesOrder
+from dealerplan.orders.services import compose_gross_profit
 from dealerplan.org.models import Store, Team, User
+from dealerplan.planning import services as plan_services
+from dealerplan.planning.breakdown import months_of
+from dealerplan.planning.choices import Metric
+from dealerplan.planning.funnel import SHOW_WINDOW
+from dealerplan.planning.models import Plan, PlanLine
+from dealerplan.planning.workdays import workdays_in_month
 
 from . import data
 
@@ -89,6 +104,12 @@ SNAPSHOT = time(12, 0)
 PLATEAU_DAYS = 10
 #: At most this many activities with one customer on one day.
 MAX_PER_DAY = 2
+#: Visits a consultant is expected to make per week (每周至少拜访20位客户).
+VISIT_QUOTA = 20
+#: Share of phone appointments (邀约) the customer comes in for.
+APPOINTMENT_SHOW_RATE = 0.6
+#: A goal (目标) is this much of its quota (任务).
+GOAL_FACTOR = Decimal("1.25")
 
 ORDER_SEASON = {1: 0.90, 2: 0.80, 3: 1.10, 4: 1.15, 5: 1.10, 6: 0.95, 7: 0.88, 8: 0.90,
                 9: 1.10, 10: 1.12, 11: 1.08, 12: 1.20}  # fmt: skip
@@ -187,7 +208,7 @@ class DemoSize:
 
 SIZES = {
     "tiny": DemoSize("tiny", 1, 3, 60, 400, 90, 30, 3, 6, 12),
-    "small": DemoSize("small", 1, 10, 2000, 20000, 3000, 300, 12, 48, 300),
+    "small": DemoSize("small", 1, 10, 2000, 20000, 3000, 300, 24, 48, 300),
     "medium": DemoSize("medium", 2, 10, 2000, 20000, 3000, 300, 12, 48, 300),
 }
 
@@ -252,6 +273,11 @@ def scale(value: Decimal, factor: float, step: int = 100) -> Decimal:
 
 def vin_year_code(year: int) -> str:
     return VIN_YEAR_CODES[(year - 1980) % 30]
+
+
+def _goal(quota: int) -> int:
+    """The goal (目标) for a whole-number quota: a quarter more, rounded half up."""
+    return int((quota * GOAL_FACTOR).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 class _Picker:
@@ -333,6 +359,10 @@ class _OrderPlan:
     total: Decimal = Decimal("0")
     deal: Deal | None = None
     obj: SalesOrder | None = None
+    lines: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
+    trade_in: Decimal = Decimal("0")
+    loan_amount: Decimal | None = None
+    loan_paid_on: date | None = None
 
 
 @dataclass(eq=False)
@@ -413,11 +443,15 @@ class DemoBuilder:
             "stages",
             "deals",
             "vehicles",
+            "stage changes",
             "sales orders",
+            "accessory lines",
             "payments",
             "activities (done)",
             "activities (planned)",
             "traffic entries",
+            "plans",
+            "plan lines",
         )
         counts = {label: self.counts[label] for label in order}
         return DemoResult(
@@ -497,12 +531,14 @@ class DemoBuilder:
         self.vins.add(vin)
         return vin
 
-    def moment(self, day: date, kind: str, when: str = "past") -> datetime:
+    def moment(
+        self, day: date, kind: str, when: str = "past", rng: random.Random | None = None
+    ) -> datetime:
         """A local time on ``day`` inside the kind's window; before/after the snapshot today."""
         windows = WINDOWS[kind]
         if day == self.today and when in ("past", "future"):
             windows = self._clipped(kind, when)
-        rng = self.rng
+        rng = rng or self.rng
         total = sum(weight for _start, _end, weight in windows)
         roll = rng.random() * total
         chosen = windows[-1]
@@ -621,6 +657,14 @@ class _StoreBuilder:
         self.catalog = ctx.catalog
         self.home = next(d for d in data.DISTRICTS if d.name == spec.district)
         self.moment = ctx.moment
+        # Order extras and stage histories draw from their own generator, so adding them left
+        # every other demo row as it was.
+        self.extra = random.Random(f"dealerplan-demo-extras-{ctx.seed}-{index}")
+        # The same for the visits that phone appointments lead to, and for the plans.
+        self.shows = random.Random(f"dealerplan-demo-shows-{ctx.seed}-{index}")
+        self.targets = random.Random(f"dealerplan-demo-plans-{ctx.seed}-{index}")
+        # And for the delivered cars of older orders, so every delivery has its vehicle's cost.
+        self.archive = random.Random(f"dealerplan-demo-archive-{ctx.seed}-{index}")
 
     def build(self) -> Store:
         self._build_org()
@@ -633,12 +677,17 @@ class _StoreBuilder:
             self._plan_timeline(lead)
         self._plan_deals()
         self._finish_customers()
+        self._plan_stage_changes()
         self._plan_vehicles()
+        self._plan_order_extras()
         self._make_orders()
         self._plan_payments()
+        self._finish_orders()
         self._plan_activities()
         self._plan_traffic()
+        self._plan_appointment_shows()
         self._save()
+        self._make_plans()
         return self.store
 
     # -- helpers ------------------------------------------------------------------------------
@@ -1521,7 +1570,33 @@ class _StoreBuilder:
                 location="展厅" if showroom else self._stock_place(),
                 notes="展车" if showroom else "",
             )
+        self._archive_vehicles(delivered[n_delivered:], vehicles)
         self.vehicles = vehicles
+
+    def _archive_vehicles(self, orders: list[_OrderPlan], vehicles: list[Vehicle]) -> None:
+        """The cars of older deliveries: their cost makes each order's vehicle margin real."""
+        rng = self.archive
+        for order in orders:
+            trim = order.trim
+            arrival = order.delivery_date - timedelta(days=rng.randint(2, 40))
+            plant = rng.choice(trim.series_spec.plants)
+            while True:
+                vis = f"{vin_year_code(arrival.year)}{plant}{rng.randrange(10**6):06d}"
+                vin = build_vin(self.catalog.brand_wmi, trim.spec.vds, vis)
+                if vin not in self.ctx.vins:
+                    break
+            self.ctx.vins.add(vin)
+            order.vehicle = Vehicle(
+                store=self.store,
+                vin=vin,
+                trim=trim.obj,
+                color=order.color,
+                status=VehicleStatus.DELIVERED,
+                arrival_date=arrival,
+                cost=scale(trim.guide, order.cost_factor, 1),
+                created_at=self.moment(arrival, "office", rng=rng),
+            )
+            vehicles.append(order.vehicle)
 
     def _stock_place(self) -> str:
         rng = self.rng
@@ -1536,6 +1611,137 @@ class _StoreBuilder:
             return vehicle
         return add(trim, color, VehicleStatus.ORDERED, None, cost_factor)
 
+    # -- stage history of the deals, for the cycle times ---------------------------------------
+
+    def _plan_stage_changes(self) -> None:
+        """Each deal's walk through its pipeline, from its creation to where it stands now."""
+        rng, now = self.extra, self.now
+        won_at = {id(o.deal): o.at for o in self.orders if o.deal is not None}
+        self.stage_changes = []
+        for deal in self.deals:
+            stages = self.retail_stages if deal.pipeline is self.retail else self.fleet_stages
+            path_stages = [s for s in stages if not s.is_lost and not s.is_won]
+            position = stages.index(deal.stage)
+            if deal.stage.is_won:
+                path = [*path_stages, deal.stage]
+                end = won_at.get(id(deal)) or datetime.combine(
+                    deal.expected_close_date or self.today, time(10), tzinfo=TZ
+                )
+            elif deal.stage.is_lost:
+                path = [*path_stages[: rng.randint(1, min(3, len(path_stages)))], deal.stage]
+                end = deal.last_contact_at or deal.created_at + timedelta(days=rng.randint(3, 30))
+            else:
+                path = path_stages[: position + 1]
+                pace = deal.stage.follow_up_days or 7
+                end = now - timedelta(days=rng.uniform(0.2, 1.2) * pace)
+            if deal.pipeline is self.retail and len(path) > 2 and rng.random() < 0.15:
+                path.pop(1)  # no test drive for some buyers
+            start = deal.created_at
+            end = min(max(end, start + timedelta(hours=len(path))), now)
+            span = (end - start).total_seconds()
+            moments = sorted(rng.uniform(0, span) for _ in range(len(path) - 2))
+            times = [start, *(start + timedelta(seconds=x) for x in moments)]
+            if len(path) > 1:
+                times.append(end)
+            before = None
+            for stage, at in zip(path, times, strict=True):
+                self.stage_changes.append((deal, before, stage, at, deal.owner))
+                before = stage
+
+    # -- order extras: accessories, trade-in, invoice, insurance, plate, checklist --------------
+
+    def _plan_order_extras(self) -> None:
+        rng = self.extra
+        accessories = _Picker((item, 1) for item in data.ACCESSORIES)
+        insurer = _Picker(((name, prefix), weight) for name, prefix, weight in data.INSURERS)
+        self.order_extras: dict[int, dict] = {}
+        self.plates: set[str] = set()
+        for order in self.orders:
+            extras = self.order_extras.setdefault(id(order), {})
+            order.lines = self._accessory_lines(order.accessories, accessories)
+            if (
+                order.status != OrderStatus.CANCELLED
+                and not order.lead.is_org
+                and rng.random() < 0.15
+            ):
+                model, first, last = rng.choice(data.TRADE_IN_CARS)
+                year = rng.randint(first, last)
+                ceiling = min(Decimal("80000"), order.total * Decimal("0.35"))
+                order.trade_in = round_money(
+                    Decimal(f"{rng.uniform(15000, float(ceiling)):.2f}"), 100
+                )
+                extras["trade_in_vehicle"] = f"{year}款 {model}（{self._plate(False, old=True)}）"
+            if order.status != OrderStatus.DELIVERED:
+                continue
+            delivered = order.delivery_date
+            invoiced = max(order.order_date, delivered - timedelta(days=rng.randint(1, 5)))
+            extras.update(
+                invoice_number=f"{rng.randrange(10**8):08d}",
+                invoice_date=invoiced,
+                invoice_amount=order.total,
+                plate_number=self._plate(order.trim.series_spec.is_ev),
+                registration_date=invoiced
+                + timedelta(days=rng.randint(0, (delivered - invoiced).days)),
+                documents_handed_over=True,
+                inspection_done=True,
+                accessories_fitted=True,
+                customer_signed_off=True,
+                checklist_completed_at=min(
+                    datetime.combine(
+                        delivered, time(rng.randint(9, 16), rng.randint(0, 59)), tzinfo=TZ
+                    ),
+                    self.now,
+                ),
+            )
+            if rng.random() < 0.9:
+                name, prefix = insurer(rng)
+                premium = money(Decimal(rng.randint(400000, 900000)) / 100)
+                rate = Decimal(f"{rng.uniform(0.10, 0.20):.4f}")
+                extras.update(
+                    insurance_company=name,
+                    insurance_premium=premium,
+                    insurance_policy_number=f"{prefix}{delivered:%Y}{rng.randrange(10**14):014d}",
+                    insurance_commission=money(premium * rate),
+                )
+
+    def _accessory_lines(self, amount: Decimal, pick) -> list[tuple[str, Decimal, Decimal]]:
+        """Split the order's accessories amount into a few items that add up to it exactly."""
+        if not amount:
+            return []
+        rng = self.extra
+        count = max(1, min(4, int(amount // 1500)))
+        items = []
+        while len(items) < count:
+            item = pick(rng)
+            if item not in items:
+                items.append(item)
+        weight = sum(price for _name, price, _ratio in items)
+        lines, left = [], amount
+        for index, (name, price, ratio) in enumerate(items):
+            share = left if index == count - 1 else round_money(amount * price / weight, 100)
+            if share <= 0 or (share >= left and index < count - 1):
+                return [(items[0][0], amount, round_money(amount * Decimal(str(items[0][2])), 1))]
+            cost = round_money(share * Decimal(f"{ratio * rng.uniform(0.9, 1.1):.4f}"), 1)
+            lines.append((name, share, cost))
+            left -= share
+        return lines
+
+    def _plate(self, is_ev: bool, *, old: bool = False) -> str:
+        """A Beijing plate not used yet: 京A/京N + 5 for petrol cars, 京AD + 5 for new energy."""
+        rng = self.extra
+        letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+        while True:
+            if is_ev:
+                plate = f"京A{rng.choice('DF')}{rng.choice(letters + '0123456789')}"
+                plate += f"{rng.randrange(10**4):04d}"
+            else:
+                office = rng.choice("ABCEFGHJKLMNPQ" if old else "AN")
+                head = rng.choice(letters) if rng.random() < 0.3 else str(rng.randrange(10))
+                plate = f"京{office}{head}{rng.randrange(10**4):04d}"
+            if plate not in self.plates:
+                self.plates.add(plate)
+                return plate
+
     # -- sales orders and payments ------------------------------------------------------------
 
     def _make_orders(self) -> None:
@@ -1544,14 +1750,6 @@ class _StoreBuilder:
             month = f"{order.order_date:%Y%m}"
             sequence[month] += 1
             lead = order.lead
-            cost = (
-                order.vehicle.cost
-                if order.vehicle is not None
-                else scale(order.trim.guide, order.cost_factor, 1)
-            )
-            profit = order.total - order.accessories - cost + order.accessories * Decimal("0.45")
-            if order.financing == FinancingKind.LOAN:
-                profit += Decimal("2000")  # the bank's commission
             order.obj = SalesOrder(
                 store=self.store,
                 number=f"SO{month}-{sequence[month]:04d}",
@@ -1568,9 +1766,10 @@ class _StoreBuilder:
                 discount=order.discount,
                 accessories_amount=order.accessories,
                 total=order.total,
-                gross_profit=money(profit),
                 financing=order.financing,
+                trade_in_value=order.trade_in,
                 created_at=order.at,
+                **self.order_extras.get(id(order), {}),
             )
             if order.status == OrderStatus.CANCELLED:
                 order.obj.notes = "客户取消订单"
@@ -1632,7 +1831,7 @@ class _StoreBuilder:
                 shortfall = (
                     Decimal(rng.randint(5, 40) * 100) if rng.random() < 0.04 else Decimal("0")
                 )
-            remaining = order.total - deposit
+            remaining = order.total - order.trade_in - deposit
             final_method = (
                 PaymentMethod.TRANSFER
                 if lead.is_org
@@ -1640,7 +1839,7 @@ class _StoreBuilder:
             )
             if order.financing == FinancingKind.LOAN:
                 down = round_money(order.total * Decimal(f"{rng.uniform(0.2, 0.4):.3f}"), 1000)
-                down -= deposit
+                down -= deposit + order.trade_in
                 if down >= Decimal("1000"):
                     down_day = max(order.order_date, due - timedelta(days=rng.randint(0, 2)))
                     pay(order, PaymentKind.DOWN_PAYMENT, final_method, down, down_day)
@@ -1657,10 +1856,57 @@ class _StoreBuilder:
                     )
                 else:
                     pay(order, PaymentKind.LOAN, PaymentMethod.LOAN, remaining, due)
+                order.loan_amount, order.loan_paid_on = money(remaining - shortfall), due
             else:
                 notes = "尾款未结清" if shortfall else ""
                 pay(order, PaymentKind.BALANCE, final_method, remaining - shortfall, due, notes)
         self.payments = payments
+
+    def _finish_orders(self) -> None:
+        """The car loan's steps from the payments, then the gross profit by the service's rule."""
+        rng, today = self.extra, self.today
+        lender = _Picker(data.LENDERS)
+        for order in self.orders:
+            obj = order.obj
+            if order.financing == FinancingKind.LOAN:
+                self._loan(order, obj, lender(rng), rng, today)
+            obj.gross_profit = compose_gross_profit(
+                vehicle_price=obj.vehicle_price,
+                discount=obj.discount,
+                vehicle_cost=order.vehicle.cost if order.vehicle is not None else None,
+                lines=[(price, cost) for _name, price, cost in order.lines],
+                insurance_commission=obj.insurance_commission,
+                loan_commission=obj.loan_commission,
+            ).total
+
+    @staticmethod
+    def _loan(order: _OrderPlan, obj: SalesOrder, lender: str, rng, today: date) -> None:
+        applied = min(order.order_date + timedelta(days=rng.randint(0, 2)), today)
+        if order.loan_paid_on is not None:
+            status, amount = LoanStatus.DISBURSED, order.loan_amount
+            applied = min(applied, order.loan_paid_on)
+        else:
+            share = Decimal(f"{rng.uniform(0.55, 0.75):.3f}")
+            amount = round_money((order.total - order.trade_in) * share, 1000)
+            if order.status == OrderStatus.CANCELLED:
+                status = LoanStatus.REJECTED if rng.random() < 0.5 else LoanStatus.NONE
+            elif order.status == OrderStatus.ALLOCATED:
+                status = LoanStatus.APPROVED
+            else:
+                status = LoanStatus.APPLIED if (today - order.order_date).days >= 2 else ""
+        if not status:
+            return
+        obj.loan_status, obj.loan_lender, obj.loan_amount = status, lender, amount
+        obj.loan_applied_on = applied
+        if status in (LoanStatus.APPROVED, LoanStatus.DISBURSED):
+            last = order.loan_paid_on or today
+            obj.loan_approved_on = min(applied + timedelta(days=rng.randint(1, 5)), last)
+        if status == LoanStatus.DISBURSED:
+            obj.loan_disbursed_on = order.loan_paid_on
+        if status != LoanStatus.REJECTED:
+            obj.loan_commission = round_money(
+                amount * Decimal(f"{rng.uniform(0.02, 0.035):.4f}"), 1
+            )
 
     # -- activities ---------------------------------------------------------------------------
 
@@ -2030,6 +2276,89 @@ class _StoreBuilder:
         entry.notes = self._text(rng.choice(data.TRAFFIC_NOTES), series_name)
         return entry
 
+    # -- phone appointments that bring the customer in ----------------------------------------
+
+    def _plan_appointment_shows(self) -> None:
+        """A showroom visit within a week for most calls that booked one (邀约到店率 ~60 %).
+
+        Only adds receptions, on days strictly inside the customer's timeline, so every other
+        row stays as it was.
+        """
+        rng, catalog = self.shows, self.catalog
+        came: dict[int, list[datetime]] = defaultdict(list)
+        for activity in self.activities:
+            if activity.status == ActivityStatus.DONE and activity.kind in (
+                ActivityKind.RECEPTION,
+                ActivityKind.TEST_DRIVE,
+            ):
+                came[id(activity.customer)].append(activity.done_at)
+        for entry in self.traffic:
+            if entry.customer is not None and entry.kind == TrafficKind.WALK_IN:
+                came[id(entry.customer)].append(entry.arrived_at)
+        booked = [
+            activity
+            for activity in self.activities
+            if activity.status == ActivityStatus.DONE
+            and activity.kind == ActivityKind.CALL
+            and activity.outcome == Outcome.APPOINTMENT
+        ]
+        missed = [
+            call
+            for call in booked
+            if not any(
+                call.done_at <= t < call.done_at + SHOW_WINDOW for t in came[id(call.customer)]
+            )
+        ]
+        shown = 1 - len(missed) / len(booked) if booked else 1.0
+        # Of the calls not yet followed by a visit, this share gets one (those whose customer
+        # is contacted again later, the visit coming before then).
+        share = max(0.0, (APPOINTMENT_SHOW_RATE - shown) / (1 - shown)) if shown < 1 else 0.0
+        lead_of = {id(lead.obj): lead for lead in self.leads}
+        candidates = [
+            call
+            for call in missed
+            if call.done_at + timedelta(days=2) < lead_of[id(call.customer)].obj.last_contact_at
+        ]
+        added = []
+        outcome = _Picker(((Outcome.QUOTED, 45), (Outcome.REACHED, 40), (Outcome.APPOINTMENT, 15)))
+        for call in candidates:
+            if rng.random() >= share:
+                continue
+            lead = lead_of[id(call.customer)]
+            customer = lead.obj
+            day = call.done_at.date() + timedelta(days=rng.randint(1, 7))
+            when = self.moment(day, ActivityKind.RECEPTION, rng=rng)
+            if (
+                not call.done_at < when < customer.last_contact_at
+                or when > self.now
+                or self._load[(id(lead), day)] >= MAX_PER_DAY
+            ):
+                continue
+            self._load[(id(lead), day)] += 1
+            trim = customer.intended_trim
+            info = catalog.own_by_pk.get(trim.pk) if trim is not None else None
+            series = info.series.name if info is not None else rng.choice(catalog.series).name
+            added.append(
+                Activity(
+                    store=self.store,
+                    customer=customer,
+                    owner=customer.owner,
+                    kind=ActivityKind.RECEPTION,
+                    status=ActivityStatus.DONE,
+                    done_at=when,
+                    duration_minutes=rng.randint(30, 90),
+                    outcome=outcome(rng),
+                    location="展厅",
+                    notes=rng.choice(data.APPOINTMENT_VISIT_NOTES).format(
+                        series=series, competitor=rng.choice(catalog.competitor_labels)
+                    ),
+                    next_step=rng.choice(data.NEXT_STEPS) if rng.random() < 0.6 else "",
+                    created_at=when,
+                )
+            )
+        self.activities.extend(added)
+        self.ctx.counts["activities (done)"] += len(added)
+
     # -- level history ------------------------------------------------------------------------
 
     def _level_history(self) -> list[LevelChange]:
@@ -2079,9 +2408,27 @@ class _StoreBuilder:
             contact.created_at = contact.customer.created_at
         Contact.objects.bulk_create(self.contacts, batch_size=BATCH_SIZE)
         Deal.objects.bulk_create(self.deals, batch_size=BATCH_SIZE)
+        changes = [
+            StageChange(deal=deal, from_stage=before, to_stage=stage, changed_at=at, changed_by=by)
+            for deal, before, stage, at, by in self.stage_changes
+        ]
+        StageChange.objects.bulk_create(changes, batch_size=BATCH_SIZE)
         Vehicle.objects.bulk_create(self.vehicles, batch_size=BATCH_SIZE)
         orders = [order.obj for order in self.orders]
         SalesOrder.objects.bulk_create(orders, batch_size=BATCH_SIZE)
+        lines = [
+            AccessoryLine(
+                order=order.obj,
+                position=position,
+                name=name,
+                price=price,
+                cost=cost,
+                created_at=order.obj.created_at,
+            )
+            for order in self.orders
+            for position, (name, price, cost) in enumerate(order.lines)
+        ]
+        AccessoryLine.objects.bulk_create(lines, batch_size=BATCH_SIZE)
         Payment.objects.bulk_create(self.payments, batch_size=BATCH_SIZE)
         Activity.objects.bulk_create(self.activities, batch_size=BATCH_SIZE)
         TrafficEntry.objects.bulk_create(self.traffic, batch_size=BATCH_SIZE)
@@ -2099,6 +2446,7 @@ class _StoreBuilder:
         Vehicle.objects.filter(store=store).update(updated_at=created)
         SalesOrder.objects.filter(store=store).update(updated_at=created)
         Payment.objects.filter(order__store=store).update(updated_at=created)
+        AccessoryLine.objects.filter(order__store=store).update(updated_at=created)
         Activity.objects.filter(store=store).update(updated_at=Coalesce("done_at", "created_at"))
         TrafficEntry.objects.filter(store=store).update(updated_at=created)
         ctx.counts["customers"] += len(customers)
@@ -2106,5 +2454,153 @@ class _StoreBuilder:
         ctx.counts["deals"] += len(self.deals)
         ctx.counts["vehicles"] += len(self.vehicles)
         ctx.counts["sales orders"] += len(orders)
+        ctx.counts["stage changes"] += len(changes)
+        ctx.counts["accessory lines"] += len(lines)
         ctx.counts["payments"] += len(self.payments)
         ctx.counts["traffic entries"] += len(self.traffic)
+
+    # -- plans: the year broken down to months and consultants, as the sales manager would ----
+
+    def _make_plans(self) -> None:
+        """Last year's and this year's plans, locked, written through the planning services.
+
+        The targets follow each consultant's own sales: a month's quota (任务) is 95-105 % of
+        what the consultant sells in an average month, moved by the season; the goal (目标) is
+        a quarter above it; calls and visits are the fixed quotas (30 a day, 20 a week).
+        """
+        manager = next(u for u in self.users if u.role == Role.SALES_MANAGER)
+        history = self._sales_history()
+        years = (self.today.year - 1, self.today.year)
+        for year in years:
+            preview = plan_services.Preview(
+                weights_source="history",
+                months=months_of(year),
+                consultants=list(self.consultants),
+                **self._targets(year, history),
+            )
+            year_plan = plan_services.save_breakdown(manager, self.store, year, preview)
+            plan_services.lock_plan(manager, year_plan)
+            # Written in early December, locked a week later, before the year starts.
+            written = datetime(year - 1, 12, 5, 10, tzinfo=TZ)
+            Plan.objects.filter(pk=year_plan.pk).update(
+                notes=data.YEAR_PLAN_NOTES.format(year=year)
+            )
+            ids = [year_plan.pk]
+            ids += list(Plan.objects.filter(parent=year_plan).values_list("pk", flat=True))
+            ids += list(Plan.objects.filter(parent_id__in=ids[1:]).values_list("pk", flat=True))
+            Plan.objects.filter(pk__in=ids).update(
+                created_at=written, updated_at=written + timedelta(days=7)
+            )
+            PlanLine.objects.filter(plan_id__in=ids).update(created_at=written, updated_at=written)
+            # Demo rows carry no history records (as everywhere else in the demo).
+            Plan.history.filter(id__in=ids).delete()
+            self.ctx.counts["plans"] += len(ids)
+            self.ctx.counts["plan lines"] += PlanLine.objects.filter(plan_id__in=ids).count()
+
+    def _sales_history(self) -> dict:
+        """Per consultant: units in an average month (season taken out), new cards and test
+        drives a month; per month: the store's revenue and gross profit per unit sold.
+
+        Only complete months count; a month without history takes the last three months'.
+        """
+        n = len(self.consultants)
+        index_of = {person.pk: i for i, person in enumerate(self.consultants)}
+        current = self.today.replace(day=1)
+        months = []
+        month = current
+        for _ in range(max(1, self.size.order_months - 1)):
+            month = (month - timedelta(days=1)).replace(day=1)
+            months.append(month)
+        first = months[-1]
+        units = [0] * n
+        sold: dict[date, list] = {m: [0, Decimal(0), Decimal(0)] for m in months}
+        for order in self.orders:
+            if order.status == OrderStatus.CANCELLED or not first <= order.order_date < current:
+                continue
+            units[order.lead.owner_index] += 1
+            month_sold = sold[order.order_date.replace(day=1)]
+            month_sold[0] += 1
+            month_sold[1] += order.obj.total
+            month_sold[2] += order.obj.gross_profit
+        per_unit = {
+            m: (revenue / count, profit / count)
+            for m, (count, revenue, profit) in sold.items()
+            if count
+        }
+        recent = [per_unit[m] for m in months[:3] if m in per_unit] or [
+            (Decimal(150000), Decimal(8000))
+        ]
+        usual = (
+            sum((value for value, _p in recent), Decimal(0)) / len(recent),
+            sum((profit for _v, profit in recent), Decimal(0)) / len(recent),
+        )
+        # Cards and test drives over the last (up to) twelve complete months.
+        year_ago = months[min(11, len(months) - 1)]
+        span = len(months[:12])
+        start = datetime.combine(year_ago, time(0), tzinfo=TZ)
+        end = datetime.combine(current, time(0), tzinfo=TZ)
+        cards, drives = [0] * n, [0] * n
+        for lead in self.leads:
+            if start <= lead.obj.created_at < end:
+                cards[lead.owner_index] += 1
+        for activity in self.activities:
+            if (
+                activity.kind == ActivityKind.TEST_DRIVE
+                and activity.status == ActivityStatus.DONE
+                and start <= activity.done_at < end
+            ):
+                drives[index_of[activity.owner_id]] += 1
+        season = sum(ORDER_SEASON[m.month] for m in months) / len(months)
+        return {
+            "units": [u / len(months) / season for u in units],
+            "per_unit": per_unit,
+            "usual": usual,
+            "cards": [c / span for c in cards],
+            "drives": [d / span for d in drives],
+        }
+
+    def _targets(self, year: int, history: dict) -> dict[str, dict]:
+        """A preview's ``by_month`` and ``by_consultant``: people first, months add up."""
+        rng = self.targets
+        metrics = (
+            Metric.UNITS,
+            Metric.REVENUE,
+            Metric.GROSS_PROFIT,
+            Metric.NEW_CARDS,
+            Metric.TEST_DRIVES,
+            Metric.CALLS,
+            Metric.VISITS,
+        )
+        by_consultant: dict[str, list] = {metric: [] for metric in metrics}
+        for month in months_of(year):
+            workdays = len(workdays_in_month(year, month.month))
+            calls = Decimal(CALL_QUOTA * workdays)
+            visits = Decimal(round(VISIT_QUOTA * workdays / 5))
+            value, profit = history["per_unit"].get(month, history["usual"])
+            parts: dict[str, list] = {metric: [] for metric in metrics}
+            for i in range(len(self.consultants)):
+                expected = history["units"][i] * ORDER_SEASON[month.month]
+                quota = max(1, round(expected * rng.uniform(0.95, 1.05)))
+                goal = _goal(quota)
+                parts[Metric.UNITS].append((Decimal(quota), Decimal(goal)))
+                parts[Metric.REVENUE].append(
+                    (round_money(value * quota, 1000), round_money(value * goal, 1000))
+                )
+                parts[Metric.GROSS_PROFIT].append(
+                    (round_money(profit * quota, 100), round_money(profit * goal, 100))
+                )
+                for metric, key in ((Metric.NEW_CARDS, "cards"), (Metric.TEST_DRIVES, "drives")):
+                    quota = max(1, round(history[key][i] * rng.uniform(0.95, 1.05)))
+                    parts[metric].append((Decimal(quota), Decimal(_goal(quota))))
+                parts[Metric.CALLS].append((calls, calls))
+                parts[Metric.VISITS].append((visits, visits))
+            for metric in metrics:
+                by_consultant[metric].append(parts[metric])
+        by_month = {
+            metric: [
+                (sum((q for q, _g in people), Decimal(0)), sum((g for _q, g in people), Decimal(0)))
+                for people in per_month
+            ]
+            for metric, per_month in by_consultant.items()
+        }
+        return {"by_month": by_month, "by_consultant": by_consultant}
