@@ -12,6 +12,8 @@ from dealerplan.deals.choices import DealStatus
 from dealerplan.deals.models import Deal
 from dealerplan.inventory.choices import VehicleStatus
 from dealerplan.inventory.models import Vehicle
+from dealerplan.inventory.services import AGED_STOCK_DAYS
+from dealerplan.orders.collections import Collections, collection_reminders
 
 from .choices import ActivityKind, ActivityStatus
 from .models import Activity, DailyLog
@@ -19,7 +21,6 @@ from .services import Quota, quota_for
 
 DUE_LIMIT = 100
 KEY_DATE_DAYS = 7
-AGED_STOCK_DAYS = 90
 KEY_DATE_FIELDS = ("bid_date", "contract_date", "delivery_date", "acceptance_date")
 
 
@@ -48,6 +49,7 @@ class MyDay:
     important: list = field(default_factory=list)
     aged_stock: int = 0
     log_filed: bool = False
+    collections: Collections = field(default_factory=Collections)
 
     @property
     def calls_percent(self) -> int:
@@ -154,6 +156,7 @@ def build_my_day(user, now: datetime.datetime | None = None) -> MyDay:
         )
         .count()
     )
+    day.collections = collection_reminders(user, timezone.localdate(now))
     return day
 
 
