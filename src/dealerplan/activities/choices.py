@@ -8,6 +8,13 @@ class ActivityKind(models.TextChoices):
     RECEPTION = "reception", _("Showroom reception")
     TEST_DRIVE = "test_drive", _("Test drive")
     MESSAGE = "message", _("Message (WeChat / SMS)")
+    #: A record on the customer's timeline that is not a contact (e.g. a deal changed stage).
+    NOTE = "note", _("Note")
+
+    @classmethod
+    def contacts(cls) -> frozenset[str]:
+        """Kinds that count as contact with the customer (last contact, follow-up rhythm)."""
+        return frozenset(set(cls.values) - {cls.NOTE})
 
 
 class ActivityStatus(models.TextChoices):

@@ -87,9 +87,45 @@ def log_activity(
 
     The next follow-up is the consultant's pick when given, else the store's rule for the
     (possibly new) level and tier. Marking a lead lost (F) needs a manager's approval and is
-    not done here.
+    not done here. A note (``ActivityKind.NOTE``) is not a contact: it leaves the last contact
+    alone and moves the next follow-up only to a date given.
     """
-    customer = _customer_for(user, customer)
+    return record_activity(
+        owner=user,
+        customer=_customer_for(user, customer),
+        kind=kind,
+        outcome=outcome,
+        notes=notes,
+        next_step=next_step,
+        done_at=done_at,
+        new_level=new_level,
+        next_follow_up_at=next_follow_up_at,
+        is_important=is_important,
+        planned=planned,
+    )
+
+
+@transaction.atomic
+def record_activity(
+    *,
+    owner,
+    customer: Customer,
+    kind: str,
+    outcome: str = "",
+    notes: str = "",
+    next_step: str = "",
+    done_at: datetime.datetime | None = None,
+    new_level: str | None = None,
+    next_follow_up_at: datetime.datetime | None = None,
+    is_important: bool = False,
+    planned: Activity | None = None,
+) -> Activity:
+    """``log_activity`` without the check that ``owner`` may work on the customer.
+
+    For a service that has already decided the contact is recorded, such as a walk-in matched
+    to a card by phone while its consultant is not the card's owner. ``customer`` should come
+    locked (``select_for_update``).
+    """
     now = timezone.now()
     done_at = done_at or now
     if done_at > now + datetime.timedelta(minutes=5):
@@ -108,7 +144,7 @@ def log_activity(
             raise ValidationError(_("That planned activity is not open for this customer."))
         activity = planned
     else:
-        activity = Activity(store_id=customer.store_id, customer=customer, owner=user)
+        activity = Activity(store_id=customer.store_id, customer=customer, owner=owner)
     activity.kind = kind
     activity.status = ActivityStatus.DONE
     activity.done_at = done_at
@@ -120,16 +156,19 @@ def log_activity(
     activity.save()
 
     if new_level and new_level != customer.intention_level:
-        record_level_change(customer, new_level, user=user, activity=activity, at=done_at)
+        record_level_change(customer, new_level, user=owner, activity=activity, at=done_at)
         customer.intention_level = new_level
-    if customer.last_contact_at is None or done_at >= customer.last_contact_at:
-        customer.last_contact_at = done_at
-    customer.next_follow_up_at = next_follow_up_at or next_follow_up(
-        level=customer.intention_level,
-        tier=customer.account_tier,
-        contacted_at=done_at,
-        rhythm=rhythm_for_store(customer.store_id),
-    )
+    if kind in ActivityKind.contacts():
+        if customer.last_contact_at is None or done_at >= customer.last_contact_at:
+            customer.last_contact_at = done_at
+        customer.next_follow_up_at = next_follow_up_at or next_follow_up(
+            level=customer.intention_level,
+            tier=customer.account_tier,
+            contacted_at=done_at,
+            rhythm=rhythm_for_store(customer.store_id),
+        )
+    elif next_follow_up_at is not None:
+        customer.next_follow_up_at = next_follow_up_at
     customer.save(
         update_fields=["intention_level", "last_contact_at", "next_follow_up_at", "updated_at"]
     )

@@ -38,8 +38,9 @@ from dealerplan.customers.models import Customer
 from dealerplan.customers.services import save_customer
 from dealerplan.org.models import User
 
-from .choices import TrafficKind, VisitType
-from .models import TrafficEntry
+from .choices import ActivityKind, TrafficKind, VisitType
+from .models import Activity, TrafficEntry
+from .services import record_activity
 
 #: Who registers traffic: the front desk (showroom manager), consultants and managers.
 EDIT_ROLES = frozenset(
@@ -192,7 +193,8 @@ def register_traffic(*, user, entry: TrafficEntry, open_card: bool = False) -> R
     store's customer with the same phone (even one the user cannot see); when there is none and
     ``open_card`` is set, a lead card is opened through ``save_customer`` (level B, source from
     the channel, owned by the entry's consultant); an empty "first or repeat" is guessed by
-    :func:`guess_visit_type` and an empty channel follows the kind. Afterwards the entry must be
+    :func:`guess_visit_type` and an empty channel follows the kind. A walk-in newly linked to a
+    card is logged as a reception (:func:`log_reception`). Afterwards the entry must be
     visible to the user, or everything is rolled back.
     """
     if not can_register_traffic(user):
@@ -258,11 +260,34 @@ def register_traffic(*, user, entry: TrafficEntry, open_card: bool = False) -> R
     entry.save()
     if not TrafficEntry.objects.visible_to(user).filter(pk=entry.pk).exists():
         raise PermissionDenied
+    previous_customer = previous["customer_id"] if previous else None
+    if entry.customer_id is not None and entry.customer_id != previous_customer:
+        log_reception(user, entry)
     if entry.customer_id is not None:
         result.customer_visible = (
             Customer.objects.visible_to(user).filter(pk=entry.customer_id).exists()
         )
     return result
+
+
+def log_reception(user, entry: TrafficEntry) -> Activity | None:
+    """A walk-in just linked to a card is a showroom reception on the customer's timeline.
+
+    Recorded for the entry's consultant (the front desk when nobody served the visitor) at the
+    arrival time, through the follow-up engine: the last contact moves to the visit and the
+    next follow-up follows the store's rule. The card may belong to another consultant; the
+    link itself was the decision, so the receiver's scope is not checked again.
+    """
+    if entry.kind != TrafficKind.WALK_IN or entry.customer_id is None:
+        return None
+    customer = Customer.objects.select_for_update().get(pk=entry.customer_id)
+    return record_activity(
+        owner=entry.consultant or user,
+        customer=customer,
+        kind=ActivityKind.RECEPTION,
+        notes=entry.notes,
+        done_at=entry.arrived_at,
+    )
 
 
 def _open_card(user, entry: TrafficEntry) -> Customer:

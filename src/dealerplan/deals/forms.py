@@ -1,8 +1,10 @@
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dealerplan.core.choices import Role
 from dealerplan.core.forms import BootstrapFormMixin, DateInput, DateTimeInput
+from dealerplan.core.widgets import AutocompleteSelect
 from dealerplan.customers.models import Customer
 from dealerplan.org.models import User
 
@@ -37,6 +39,11 @@ class DealForm(BootstrapFormMixin, forms.ModelForm):
         ]
         field_classes = {"stage": StageChoiceField}
         widgets = {
+            # A store has thousands of customers: search them instead of listing them all.
+            "customer": AutocompleteSelect(
+                reverse_lazy("customers:autocomplete"),
+                placeholder=_("Name, phone, pinyin or VIN"),
+            ),
             "expected_close_date": DateInput(),
             "bid_date": DateInput(),
             "contract_date": DateInput(),
@@ -59,7 +66,10 @@ class DealForm(BootstrapFormMixin, forms.ModelForm):
             customers = customers | Customer.objects.visible_to(user).filter(
                 pk=self.instance.customer_id
             )
-        self.fields["customer"].queryset = customers.order_by("name")
+        self.fields["customer"].queryset = customers
+        self.fields["customer"].error_messages["invalid_choice"] = _(
+            "Choose one of your own customers."
+        )
         pipelines = Pipeline.objects.visible_to(user).filter(is_archived=False)
         self.fields["pipeline"].queryset = pipelines
         self.fields["stage"].queryset = (

@@ -11,11 +11,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
+from dealerplan.activities.choices import ActivityKind
 from dealerplan.activities.followup import DUE_TIME, SHANGHAI
+from dealerplan.activities.models import Activity
+from dealerplan.activities.services import log_activity
 from dealerplan.core.choices import Role
 from dealerplan.customers.models import Customer
+from dealerplan.customers.services import can_edit_customers
 
 from .choices import DealStatus, PipelineKind
 from .models import Deal, Pipeline, Stage, StageChange
@@ -93,7 +99,7 @@ def ensure_default_pipelines(store) -> list[Pipeline]:
             store=store, name=name, defaults={"kind": kind, "is_default": is_default}
         )
         existing = set(pipeline.stages.values_list("name", flat=True))
-        Stage.objects.bulk_create(
+        bulk_create_with_history(
             [
                 Stage(
                     pipeline=pipeline,
@@ -106,7 +112,8 @@ def ensure_default_pipelines(store) -> list[Pipeline]:
                 )
                 for position, spec in enumerate(stages)
                 if spec.name not in existing
-            ]
+            ],
+            Stage,
         )
         pipelines.append(pipeline)
     return pipelines
@@ -143,12 +150,41 @@ def _apply_stage(deal: Deal, stage: Stage, *, user, now) -> StageChange:
     return change
 
 
+def log_stage_move(user, deal: Deal, from_stage: Stage, to_stage: Stage, *, now) -> Activity | None:
+    """Put a stage move on the customer's timeline ("阶段：试驾 → 报价") as a note.
+
+    The customer's next follow-up becomes the new stage's, so the move never brings it
+    earlier than the stage's pace; a date already set between now and then is kept, and a
+    closed or unpaced stage leaves it alone. No note when the user may not work on the
+    customer (say the card has been handed to a colleague): the move itself still counts.
+    """
+    if not can_edit_customers(user):
+        return None
+    customer = Customer.objects.visible_to(user).filter(pk=deal.customer_id).first()
+    if customer is None:
+        return None
+    due = follow_up_for(to_stage, now=now)
+    current = customer.next_follow_up_at
+    if due is not None and current is not None and now < current < due:
+        due = None
+    summary = gettext("Stage: %(from)s → %(to)s") % {"from": from_stage.name, "to": to_stage.name}
+    return log_activity(
+        user=user,
+        customer=customer,
+        kind=ActivityKind.NOTE,
+        notes=summary,
+        done_at=now,
+        next_follow_up_at=due,
+    )
+
+
 @transaction.atomic
 def move_deal(user, deal: Deal, stage: Stage) -> Deal:
     """Move a deal the user may see to another stage of its pipeline, keeping the history.
 
     Status follows the stage (won, lost, else open) and the next follow-up is set from the
-    stage's interval; a closed deal has none. Moving to the current stage changes nothing.
+    stage's interval; a closed deal has none. The move is noted on the customer's timeline
+    (:func:`log_stage_move`). Moving to the current stage changes nothing.
     """
     if not can_edit_deals(user):
         raise PermissionDenied
@@ -162,8 +198,10 @@ def move_deal(user, deal: Deal, stage: Stage) -> Deal:
     if stage.pk == locked.stage_id:
         return locked
     now = timezone.now()
+    from_stage = locked.stage
     _apply_stage(locked, stage, user=user, now=now)
     locked.save(update_fields=["stage", "status", "next_follow_up_at", "updated_at"])
+    log_stage_move(user, locked, from_stage, stage, now=now)
     deal.stage, deal.status = locked.stage, locked.status
     deal.next_follow_up_at = locked.next_follow_up_at
     return locked
@@ -175,7 +213,8 @@ def save_deal(user, deal: Deal) -> Deal:
 
     The store comes from the user (or the pipeline, for group-wide users); a consultant's deal
     is theirs. The customer must be one the user may see, the stage must be of the deal's
-    pipeline; a new deal or a changed stage is recorded in the stage history.
+    pipeline; a new deal or a changed stage is recorded in the stage history, and a changed
+    stage on the customer's timeline too.
     """
     if not can_edit_deals(user):
         raise PermissionDenied
@@ -222,6 +261,8 @@ def save_deal(user, deal: Deal) -> Deal:
             changed_at=now,
             changed_by=user,
         )
+        if previous is not None:
+            log_stage_move(user, deal, previous.stage, deal.stage, now=now)
     if not Deal.objects.visible_to(user).filter(pk=deal.pk).exists():
         raise PermissionDenied
     return deal
