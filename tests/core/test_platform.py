@@ -49,14 +49,21 @@ def run_manage(*args, **env):
     full_env.update(env)
     return subprocess.run(  # noqa: S603 - fixed arguments, our own interpreter
         [sys.executable, "-m", "dealerplan", *args],
-        capture_output=True, text=True, env=full_env, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+        check=False,
     )
 
 
 class TestSettingsFromEnvironment:
     def test_production_settings_pass_check_deploy_without_warnings(self):
         result = run_manage(
-            "check", "--deploy", "--fail-level", "WARNING",
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
             DEBUG="false",
             SECRET_KEY="a-very-long-random-production-secret-key-0123456789-abcdefghijklmnop",
             ALLOWED_HOSTS="crm.example.com",

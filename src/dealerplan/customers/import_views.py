@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from dealerplan.catalog.models import Trim
 from dealerplan.core.forms import BootstrapFormMixin
+from dealerplan.core.uploads import SpreadsheetFileField
 
 from . import importing, tasks
 from .choices import AccountTier, CustomerKind, Gender, IntentionLevel, SourceChannel
@@ -42,7 +43,7 @@ _CHOICE_LABELS = {
 
 
 class UploadForm(BootstrapFormMixin, forms.Form):
-    file = forms.FileField(
+    file = SpreadsheetFileField(
         label=gettext_lazy("Excel or CSV file"),
         allow_empty_file=True,  # importing.inspect_file says "the file is empty" itself
         help_text=gettext_lazy(

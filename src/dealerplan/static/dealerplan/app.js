@@ -38,6 +38,27 @@
     }
   });
 
+  // The Content-Security-Policy forbids inline handlers (onchange=...), so these live here:
+  // <select data-autosubmit> submits its form, <button data-print> prints the page,
+  // <form data-confirm="question"> asks before it is sent.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field && field.hasAttribute && field.hasAttribute("data-autosubmit") && field.form) {
+      if (field.form.requestSubmit) { field.form.requestSubmit(); } else { field.form.submit(); }
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-print]") : null;
+    if (button) { window.print(); }
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form && form.matches && form.matches("form[data-confirm]") &&
+        !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { init(document); });
   } else {
