@@ -82,3 +82,21 @@ def _chinese_by_default(settings):
     }
     with translation.override("zh-hans"):
         yield
+
+
+@pytest.fixture
+def consultants_export_customers(personas):
+    """Lets consultants export their customer list, which the default export policy refuses.
+
+    For tests about what an export contains (scope, filters, background runs); the policy itself
+    is tested in tests/core/test_export_policy.py.
+    """
+    from dealerplan.core.models import ExportPolicy
+
+    return ExportPolicy.objects.create(
+        store=personas.store,
+        role="consultant",
+        list_name="customers:customer_list",
+        allowed=True,
+        max_rows_without_approval=1_000_000,
+    )

@@ -12,6 +12,7 @@ from docx.shared import Pt
 
 from dealerplan.activities.choices import ActivityStatus
 from dealerplan.activities.models import Activity
+from dealerplan.core.privacy import display_phone
 from dealerplan.core.templatetags.dealerplan import money
 from dealerplan.orders.choices import OrderStatus
 from dealerplan.orders.models import SalesOrder
@@ -45,7 +46,7 @@ def build_card(user, customer: Customer) -> Card:
     is_owner = customer.intention_level == IntentionLevel.D
     fields = [
         (_("Name"), customer.name),
-        (_("Phone"), customer.phone),
+        (_("Phone"), display_phone(user, customer)),
         (_("WeChat ID"), customer.wechat or "—"),
         (_("Type"), customer.get_kind_display()),
         (_("District"), customer.district or "—"),

@@ -3,6 +3,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from dealerplan.core.privacy import display_phone
 from dealerplan.core.tables import DESKTOP_ONLY, LocalDateTimeColumn
 
 from .models import Customer
@@ -18,7 +19,16 @@ class LevelColumn(tables.Column):
 
 
 class PhoneColumn(tables.Column):
-    def render(self, value):
+    """Full number for the owner and managers, else masked; masked too without a request."""
+
+    def value(self, value, record, table):
+        request = getattr(table, "request", None)
+        return display_phone(request.user if request else None, record, value)
+
+    def render(self, value, record, table):
+        shown = self.value(value, record, table)
+        if shown != value:
+            return format_html('<span class="text-nowrap">{}</span>', shown)
         return format_html('<a href="tel:{}" class="text-nowrap">{}</a>', value, value)
 
 

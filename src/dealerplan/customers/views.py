@@ -2,6 +2,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dealerplan.activities.models import Activity
+from dealerplan.core.exports_policy import list_name_for, policy_for
 from dealerplan.core.views import ObjectDetailView, ObjectEditView, ObjectListView
 
 from . import services
@@ -24,6 +25,17 @@ class CustomerListView(CustomerViewMixin, ObjectListView):
     template_name = "customers/customer_list.html"
     filterset_class = CustomerFilterSet
     table_class = CustomerTable
+
+    def export_table(self):
+        table = super().export_table()
+        table.request = self.request  # phones are shown in full only to those who may see them
+        return table
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not policy_for(self.request.user, list_name_for(self.request)).allowed:
+            context["export_url"] = None  # no button for an export the role may not make
+        return context
 
 
 class CustomerDetailView(CustomerViewMixin, ObjectDetailView):

@@ -1,0 +1,192 @@
+"""Who may export which list, and the record of every export (个人信息保护法).
+
+``guard_export(view)`` is called once, at the top of the list views' export branch: it refuses
+an export the user's role may not make, turns an export longer than the policy allows into a
+request a manager approves, and logs every export that goes ahead. A store overrides the
+defaults below with ``ExportPolicy`` rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .choices import Role
+from .models import ExportLog, ExportPolicy, ExportRequest
+
+__all__ = [
+    "DEFAULTS",
+    "Policy",
+    "guard_export",
+    "list_name_for",
+    "policy_for",
+    "workbook_properties",
+]
+
+#: Lists of customers with their phone numbers: only managers export them by default.
+CUSTOMER_LISTS = ("customers:customer_list", "customers:pool")
+#: Lists of orders and payments (buyers' names, amounts).
+ORDER_LISTS = ("orders:order_list", "orders:receivables", "finance:reconciliation")
+#: Rows a non-manager may export without approval, unless a store's policy says otherwise.
+DEFAULT_MAX_ROWS = 500
+#: Query parameters that are not filters.
+NOT_FILTERS = ("export", "page", "export_request")
+
+MANAGERS = Role.managers()
+
+MSG_REFUSED = gettext_lazy(
+    "Your role may not export the list “%(list)s”. Ask a manager if you need it."
+)
+MSG_NOT_APPROVED = gettext_lazy(
+    "This approved export has already been downloaded, or was not approved."
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    allowed: bool
+    max_rows: int | None  # None: no approval needed however long
+
+
+def _default_max_rows() -> int:
+    return int(getattr(settings, "EXPORT_ROWS_WITHOUT_APPROVAL", DEFAULT_MAX_ROWS))
+
+
+def default_policy(role: str, list_name: str) -> Policy:
+    """Managers export anything; nobody else exports the customer lists; consultants (their
+    own) and finance export orders and payments, marketing does not."""
+    if role in MANAGERS:
+        return Policy(True, None)
+    if list_name in CUSTOMER_LISTS:
+        return Policy(False, 0)
+    if list_name in ORDER_LISTS:
+        return Policy(role in (Role.CONSULTANT, Role.FINANCE), _default_max_rows())
+    return Policy(True, _default_max_rows())
+
+
+#: The defaults on the lists with personal information, role by role (for the docs and admin).
+DEFAULTS = {
+    name: {role: default_policy(role, name) for role in Role.values}
+    for name in (*CUSTOMER_LISTS, *ORDER_LISTS)
+}
+
+
+def policy_for(user, list_name: str) -> Policy:
+    if user.is_superuser:
+        return Policy(True, None)
+    row = None
+    if user.store_id is not None:
+        row = ExportPolicy.objects.filter(
+            store_id=user.store_id, role=user.role, list_name=list_name
+        ).first()
+    if row is None:
+        return default_policy(user.role, list_name)
+    return Policy(row.allowed, row.max_rows_without_approval)
+
+
+def list_name_for(request) -> str:
+    try:
+        return resolve(request.path_info).view_name
+    except Resolver404:
+        return request.path_info
+
+
+def filter_query(request) -> str:
+    query = request.GET.copy()
+    for name in NOT_FILTERS:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def workbook_properties(user, title: str, at=None) -> dict:
+    """Who exported the workbook and when, in its document properties."""
+    at = timezone.localtime(at or timezone.now())
+    name = user.display_name if hasattr(user, "display_name") else str(user)
+    return {
+        "creator": f"{name} ({user.get_username()})",
+        "lastModifiedBy": user.get_username(),
+        "title": str(title),
+        "description": _("Exported by %(user)s at %(time)s from dealerplan.")
+        % {"user": name, "time": f"{at:%Y-%m-%d %H:%M}"},
+    }
+
+
+def _back(request):
+    query = filter_query(request)
+    return HttpResponseRedirect(f"{request.path}?{query}" if query else request.path)
+
+
+def _redeem(request, list_name: str, query: str) -> ExportRequest | None:
+    """An approved request for exactly this list and these filters, used up now."""
+    pk = request.GET.get("export_request", "")
+    if not pk.isdigit():
+        return None
+    with transaction.atomic():
+        used = ExportRequest.objects.filter(
+            pk=int(pk),
+            user=request.user,
+            list_name=list_name,
+            query=query,
+            status=ExportRequest.Status.APPROVED,
+        ).update(status=ExportRequest.Status.DOWNLOADED, downloaded_at=timezone.now())
+    return ExportRequest.objects.get(pk=int(pk)) if used else None
+
+
+def guard_export(view):
+    """``None`` if the export may go ahead (and it is logged), else the response to send."""
+    request = view.request
+    user = request.user
+    list_name = list_name_for(request)
+    title = str(getattr(view, "export_filename", None) or view.model._meta.verbose_name_plural)
+    policy = policy_for(user, list_name)
+    if not policy.allowed:
+        messages.error(request, MSG_REFUSED % {"list": title})
+        return _back(request)
+    query = filter_query(request)
+    approval = None
+    rows = view.filtered_queryset().count()
+    if "export_request" in request.GET:
+        approval = _redeem(request, list_name, query)
+        if approval is None:
+            messages.error(request, MSG_NOT_APPROVED)
+            return _back(request)
+    elif policy.max_rows is not None and rows > policy.max_rows:
+        export_request, _created = ExportRequest.objects.get_or_create(
+            user=user,
+            list_name=list_name,
+            query=query,
+            status=ExportRequest.Status.REQUESTED,
+            defaults={
+                "store_id": user.store_id,
+                "title": title[:100],
+                "path": request.path,
+                "row_count": rows,
+            },
+        )
+        messages.info(
+            request,
+            _(
+                "Exporting %(rows)s rows needs a manager's approval (up to %(max)s rows "
+                "without). Your request has been sent; you can download once it is approved."
+            )
+            % {"rows": rows, "max": policy.max_rows},
+        )
+        return HttpResponseRedirect(reverse("exports:request", args=[export_request.pk]))
+    ExportLog.objects.create(
+        user=user,
+        store_id=user.store_id,
+        list_name=list_name,
+        title=title[:100],
+        query=query,
+        row_count=rows,
+        request=approval,
+    )
+    return None

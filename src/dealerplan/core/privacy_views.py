@@ -1,0 +1,99 @@
+"""The export log and the approval of long exports, for the store's managers."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from .models import ExportLog, ExportRequest
+
+LOG_PAGE_SIZE = 50
+
+
+class ManagerOnlyMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_manager:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def visible_requests(user):
+    """A manager sees the store's requests; anyone else only their own."""
+    requests = ExportRequest.objects.visible_to(user).select_related("user", "decided_by")
+    return requests if user.is_manager else requests.filter(user=user)
+
+
+class ExportLogView(ManagerOnlyMixin, View):
+    """Every export of the store, newest first, and the requests waiting for approval."""
+
+    def get(self, request):
+        logs = ExportLog.objects.visible_to(request.user).select_related("user", "store")
+        page = Paginator(logs, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+        pending = visible_requests(request.user).filter(status=ExportRequest.Status.REQUESTED)
+        return render(
+            request,
+            "core/export_log.html",
+            {"page_title": _("Export log"), "page": page, "pending": pending},
+        )
+
+
+class ExportRequestView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        export_request = get_object_or_404(visible_requests(request.user), pk=pk)
+        download_url = None
+        if (
+            export_request.status == ExportRequest.Status.APPROVED
+            and export_request.user_id == request.user.pk
+        ):
+            query = f"{export_request.query}&" if export_request.query else ""
+            download_url = (
+                f"{export_request.path}?{query}export=xlsx&export_request={export_request.pk}"
+            )
+        can_decide = (
+            request.user.is_manager
+            and export_request.status == ExportRequest.Status.REQUESTED
+            and export_request.user_id != request.user.pk
+        )
+        return render(
+            request,
+            "core/export_request.html",
+            {
+                "page_title": _("Export request"),
+                "object": export_request,
+                "download_url": download_url,
+                "can_decide": can_decide,
+            },
+        )
+
+
+class ExportDecideView(ManagerOnlyMixin, View):
+    """A manager approves or declines a request; each request is decided once."""
+
+    def post(self, request, pk):
+        approve = request.POST.get("decision") == "approve"
+        with transaction.atomic():
+            export_request = get_object_or_404(
+                visible_requests(request.user).select_for_update(of=("self",)),
+                pk=pk,
+                status=ExportRequest.Status.REQUESTED,
+            )
+            if export_request.user_id == request.user.pk:
+                raise PermissionDenied
+            export_request.status = (
+                ExportRequest.Status.APPROVED if approve else ExportRequest.Status.DECLINED
+            )
+            export_request.decided_by = request.user
+            export_request.decided_at = timezone.now()
+            export_request.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        if approve:
+            messages.success(request, _("Approved: the requester can now download it once."))
+        else:
+            messages.info(request, _("Export request declined."))
+        return HttpResponseRedirect(reverse("exports:log"))
