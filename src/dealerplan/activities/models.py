@@ -6,7 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dealerplan.core.choices import Role
-from dealerplan.core.models import BusinessModel, ScopedManager, TimeStampedModel
+from dealerplan.core.models import (
+    BusinessModel,
+    HistoricalAuditModel,
+    ScopedManager,
+    TimeStampedModel,
+)
 from dealerplan.customers.choices import SourceChannel
 
 from .choices import (
@@ -167,7 +172,7 @@ class FollowUpPolicy(TimeStampedModel):
         help_text=_("Empty: visited on demand, no automatic date."),
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalAuditModel])
     objects = ScopedManager()
 
     scope_store_path = "store"
@@ -190,7 +195,7 @@ class ActivityQuota(TimeStampedModel):
     calls_per_day = models.PositiveSmallIntegerField(_("calls per day"), default=30)
     visits_per_week = models.PositiveSmallIntegerField(_("visits per week"), default=20)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalAuditModel])
     objects = ScopedManager()
 
     scope_store_path = "store"

@@ -7,11 +7,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from dealerplan.core.models import ScopedQuerySet, TimeStampedModel
+from dealerplan.core.models import HistoricalAuditModel, ScopedQuerySet, TimeStampedModel
 
 
 class CatalogModel(TimeStampedModel):
-    history = HistoricalRecords(inherit=True)
+    history = HistoricalRecords(inherit=True, bases=[HistoricalAuditModel])
     objects = ScopedQuerySet.as_manager()
 
     scope_store_path = None  # the catalogue is shared by the whole group

@@ -11,30 +11,50 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from dealerplan.core.models import BusinessModel, ScopedManager, ScopedQuerySet, TimeStampedModel
+from dealerplan.core.models import (
+    BusinessModel,
+    HistoricalAuditModel,
+    ScopedManager,
+    ScopedQuerySet,
+    TimeStampedModel,
+)
 from dealerplan.core.phone import phone_search_digits
 from dealerplan.core.pinyin import search_keys
-from dealerplan.orders.models import SalesOrder
+from dealerplan.orders.models import PLATE_PROVINCES, SalesOrder, normalize_plate
 
 from .choices import AccountTier, CustomerKind, Gender, IntentionLevel, SourceChannel
 
 MIN_PHONE_DIGITS = 4
 #: Six or more VIN characters with at least one digit: the tail a consultant reads off a car.
 VIN_FRAGMENT = re.compile(r"(?=.*\d)[0-9A-HJ-NPR-Z]{6,17}")
+#: A plate or 4+ characters of one (京A12345, A123, 12345), with a digit or the province.
+PLATE_FRAGMENT = re.compile(
+    rf"(?=.{{4,8}}$)(?=.*[\d{PLATE_PROVINCES}])[{PLATE_PROVINCES}]?[0-9A-Z]+"
+)
 
 
 class CustomerQuerySet(ScopedQuerySet):
     def search(self, query: str):
-        """Name, any 4+ digits of a phone, pinyin (full or initials), or a VIN (full or tail)."""
+        """Name, any 4+ digits of a phone, pinyin (full or initials), a VIN (full or tail) or a
+        plate (full or 4+ characters) on one of the customer's orders."""
         query = (query or "").strip().lower()
         if not query:
             return self
         compact = query.replace(" ", "").replace("-", "")
+        plate = normalize_plate(query)
+        by_plate = (
+            Exists(SalesOrder.objects.filter(customer=OuterRef("pk"), plate_number__contains=plate))
+            if PLATE_FRAGMENT.fullmatch(plate)
+            else None
+        )
         if compact.isdigit():
             if len(compact) < MIN_PHONE_DIGITS:
                 return self.none()
-            return self.filter(phone__contains=phone_search_digits(compact))
+            matches = Q(phone__contains=phone_search_digits(compact))
+            return self.filter(matches | by_plate if by_plate is not None else matches)
         matches = Q(name__icontains=query) | Q(search_text__contains=query)
+        if by_plate is not None:
+            matches |= by_plate
         if VIN_FRAGMENT.fullmatch(compact.upper()):
             matches |= Exists(
                 SalesOrder.objects.filter(
@@ -113,6 +133,16 @@ class Customer(BusinessModel):
     )
     next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    assigned_at = models.DateTimeField(
+        _("owned since"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the current owner took the customer (claim, assignment, transfer)."),
+    )
+    pool_since = models.DateTimeField(
+        _("in the public pool since"), null=True, blank=True, editable=False, db_index=True
+    )
     notes = models.TextField(_("notes"), blank=True)
     search_text = models.CharField(_("search keys"), max_length=500, blank=True, editable=False)
 
@@ -161,6 +191,14 @@ class Customer(BusinessModel):
     def is_open_lead(self) -> bool:
         return self.intention_level in IntentionLevel.open_levels()
 
+    @property
+    def in_pool(self) -> bool:
+        return self.owner_id is None and self.pool_since is not None
+
+    def assignment_history(self, limit: int = 20):
+        """Newest ownership moves first, with the people named, for the customer page."""
+        return self.assignments.select_related("from_user", "to_user", "by")[:limit]
+
 
 class Contact(TimeStampedModel):
     """A person at an organisation customer: who decides, and what they care about."""
@@ -181,7 +219,7 @@ class Contact(TimeStampedModel):
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalAuditModel])
     objects = ScopedManager()
 
     scope_store_path = "customer__store"
@@ -203,20 +241,29 @@ class TierPolicy(TimeStampedModel):
         "org.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="tier_policy"
     )
     vip_min_amount = models.DecimalField(
-        _("VIP from (CNY)"), max_digits=14, decimal_places=2, default=Decimal("1000000.00"),
+        _("VIP from (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("1000000.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     tier1_min_amount = models.DecimalField(
-        _("tier 1 from (CNY)"), max_digits=14, decimal_places=2, default=Decimal("300000.00"),
+        _("tier 1 from (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("300000.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     tier2_min_amount = models.DecimalField(
-        _("tier 2 from (CNY)"), max_digits=14, decimal_places=2, default=Decimal("100000.00"),
+        _("tier 2 from (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("100000.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     lookback_days = models.PositiveSmallIntegerField(_("look back (days)"), default=365)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalAuditModel])
     objects = ScopedManager()
 
     scope_store_path = "store"
@@ -233,7 +280,9 @@ class LevelChange(models.Model):
     """One move of a customer between intention levels, for the monthly level report."""
 
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
         related_name="level_changes",
     )
     from_level = models.CharField(
@@ -242,12 +291,20 @@ class LevelChange(models.Model):
     to_level = models.CharField(_("to level"), max_length=1, choices=IntentionLevel.choices)
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now, db_index=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     activity = models.ForeignKey(
-        "activities.Activity", verbose_name=_("activity"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        "activities.Activity",
+        verbose_name=_("activity"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     objects = ScopedManager()
@@ -274,8 +331,29 @@ def import_upload_path(instance, filename: str) -> str:
     return f"imports/{uuid.uuid4().hex}{extension}"
 
 
+class ImportJobManager(ScopedManager):
+    """Import jobs of one kind only (``kind=None``: every kind)."""
+
+    def __init__(self, kind: str | None = None):
+        super().__init__()
+        self.kind = kind
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset if self.kind is None else queryset.filter(kind=self.kind)
+
+
 class ImportJob(TimeStampedModel):
-    """One upload of customers and leads: mapped, checked, previewed, then imported at once."""
+    """One upload of customers and leads (or of a stock list): mapped, checked, previewed,
+    then imported at once.
+
+    ``objects`` holds customer imports only, so the customer pages, task and command never
+    meet a stock list; ``stock_jobs`` holds the stock imports and ``all_kinds`` both.
+    """
+
+    class Kind(models.TextChoices):
+        CUSTOMERS = "customers", _("Customers")
+        STOCK = "stock", _("Stock")
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
@@ -289,6 +367,13 @@ class ImportJob(TimeStampedModel):
         SKIP = "skip", _("Skip")
         MERGE = "merge", _("Merge into the existing customer")
 
+    kind = models.CharField(
+        pgettext_lazy("import", "kind"),
+        max_length=20,
+        choices=Kind.choices,
+        default=Kind.CUSTOMERS,
+        editable=False,
+    )
     store = models.ForeignKey(
         "org.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="+"
     )
@@ -333,7 +418,9 @@ class ImportJob(TimeStampedModel):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
-    objects = ScopedManager()
+    objects = ImportJobManager(Kind.CUSTOMERS)
+    stock_jobs = ImportJobManager(Kind.STOCK)
+    all_kinds = ImportJobManager()
 
     scope_store_path = "store"
     scope_owner_path = "user"
@@ -342,12 +429,15 @@ class ImportJob(TimeStampedModel):
         verbose_name = _("customer import")
         verbose_name_plural = _("customer imports")
         ordering = ["-created_at"]
+        default_manager_name = "all_kinds"
         indexes = [models.Index(fields=["user", "-created_at"], name="import_job_user_idx")]
 
     def __str__(self):
         return self.original_filename
 
     def get_absolute_url(self):
+        if self.kind == self.Kind.STOCK:
+            return reverse("inventory:import_job", args=[self.pk])
         return reverse("customers:import_job", args=[self.pk])
 
     @property
@@ -359,3 +449,147 @@ class ImportJob(TimeStampedModel):
         if not self.total_rows:
             return 0
         return min(100, round(100 * self.processed_rows / self.total_rows))
+
+
+class PoolRule(TimeStampedModel):
+    """公海规则: when an unattended lead returns to the store's public pool, and claim limits."""
+
+    store = models.OneToOneField(
+        "org.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="pool_rule"
+    )
+    h_days = models.PositiveSmallIntegerField(
+        _("level H: days without follow-up"),
+        null=True,
+        blank=True,
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: never recycled."),
+    )
+    a_days = models.PositiveSmallIntegerField(
+        _("level A: days without follow-up"),
+        null=True,
+        blank=True,
+        default=15,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: never recycled."),
+    )
+    b_days = models.PositiveSmallIntegerField(
+        _("level B: days without follow-up"),
+        null=True,
+        blank=True,
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: never recycled."),
+    )
+    c_days = models.PositiveSmallIntegerField(
+        _("level C: days without follow-up"),
+        null=True,
+        blank=True,
+        default=60,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: never recycled."),
+    )
+    recycle_lost = models.BooleanField(
+        _("approved lost leads go to the pool"),
+        default=True,
+        help_text=_("A lead whose lost request was approved returns to the pool for others."),
+    )
+    claim_limit = models.PositiveIntegerField(
+        _("claim limit (open leads per consultant)"),
+        default=150,
+        validators=[MinValueValidator(1)],
+        help_text=_("A consultant holding this many open leads (H/A/B/C) cannot claim more."),
+    )
+    cooling_off_days = models.PositiveSmallIntegerField(
+        _("cooling-off (days)"),
+        default=30,
+        help_text=_("Days before the previous owner may claim a lead back from the pool."),
+    )
+
+    history = HistoricalRecords(bases=[HistoricalAuditModel])
+    objects = ScopedManager()
+
+    scope_store_path = "store"
+
+    class Meta:
+        verbose_name = _("public pool rules")
+        verbose_name_plural = _("public pool rules")
+
+    def __str__(self):
+        return str(self.store)
+
+    def days_by_level(self) -> dict[str, int]:
+        """Open levels that are recycled, with their day limits (``None`` levels left out)."""
+        days = {"H": self.h_days, "A": self.a_days, "B": self.b_days, "C": self.c_days}
+        return {level: n for level, n in days.items() if n}
+
+
+class AssignmentKind(models.TextChoices):
+    RECYCLED = "recycled", _("Recycled to the pool")
+    RELEASED = "released", _("Released to the pool")
+    CLAIMED = "claimed", _("Claimed from the pool")
+    ASSIGNED = "assigned", _("Assigned by a manager")
+    TRANSFERRED = "transferred", _("Transferred")
+    HANDOVER = "handover", _("Departure handover")
+
+    @classmethod
+    def into_pool(cls) -> tuple[str, ...]:
+        return (cls.RECYCLED, cls.RELEASED)
+
+
+class CustomerAssignment(models.Model):
+    """One move of a customer between owners or the public pool (``None`` side: the pool)."""
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=pgettext_lazy("assignment", "to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(
+        pgettext_lazy("assignment", "kind"), max_length=20, choices=AssignmentKind.choices
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: the nightly recycling."),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    objects = ScopedManager()
+
+    scope_store_path = "customer__store"
+    scope_owner_path = "customer__owner"
+
+    class Meta:
+        verbose_name = _("customer assignment")
+        verbose_name_plural = _("customer assignments")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["customer", "-at"], name="assignment_customer_idx"),
+            models.Index(fields=["from_user", "kind", "-at"], name="assignment_from_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer}: {self.get_kind_display()}"

@@ -6,7 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_update_with_history
 
 from dealerplan.core.choices import Role
 from dealerplan.core.phone import normalize_phone
@@ -140,11 +142,20 @@ def recompute_tiers(store, *, today: datetime.date | None = None, customer_ids=N
     customers = Customer.objects.filter(store=store, tier_overridden=False)
     if customer_ids is not None:
         customers = customers.filter(pk__in=customer_ids)
-    changed = []
+    new_tiers = {}
     for customer in customers.only("pk", "account_tier").iterator(chunk_size=2000):
         tier = tier_for(amounts.get(customer.pk), thresholds)
         if tier != customer.account_tier:
-            customer.account_tier = tier
-            changed.append(customer)
-    Customer.objects.bulk_update(changed, ["account_tier"], batch_size=1000)
+            new_tiers[customer.pk] = tier
+    # Whole rows for the changed ones only: each change leaves a history row.
+    changed = list(Customer.objects.filter(pk__in=new_tiers))
+    for customer in changed:
+        customer.account_tier = new_tiers[customer.pk]
+    bulk_update_with_history(
+        changed,
+        Customer,
+        ["account_tier"],
+        batch_size=1000,
+        default_change_reason=gettext("Account tier recomputed from purchases"),
+    )
     return len(changed)

@@ -8,7 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from dealerplan.core.models import BusinessModel, ScopedManager, TimeStampedModel
+from dealerplan.core.models import (
+    BusinessModel,
+    HistoricalAuditModel,
+    ScopedManager,
+    TimeStampedModel,
+)
 
 from .choices import DealStatus, PipelineKind
 
@@ -49,7 +54,7 @@ class Stage(TimeStampedModel):
     is_won = models.BooleanField(_("won stage"), default=False)
     is_lost = models.BooleanField(_("lost stage"), default=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalAuditModel])
     objects = ScopedManager()
 
     scope_store_path = "pipeline__store"

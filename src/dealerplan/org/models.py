@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dealerplan.core.choices import Role
-from dealerplan.core.models import ScopedQuerySet, TimeStampedModel
+from dealerplan.core.models import HistoricalAuditModel, ScopedQuerySet, TimeStampedModel
 from dealerplan.core.phone import normalize_phone
 
 
@@ -18,7 +18,7 @@ class Store(TimeStampedModel):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalAuditModel])
     objects = ScopedQuerySet.as_manager()
 
     scope_store_path = "pk"
@@ -46,7 +46,7 @@ class Team(TimeStampedModel):
         related_name="led_teams",
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalAuditModel])
     objects = ScopedQuerySet.as_manager()
 
     scope_store_path = "store"
@@ -89,7 +89,7 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CONSULTANT)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalAuditModel])
     objects = ScopedUserManager()
 
     scope_store_path = "store"

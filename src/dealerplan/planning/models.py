@@ -8,7 +8,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from dealerplan.core.models import BusinessModel, ScopedManager, TimeStampedModel
+from dealerplan.core.models import (
+    BusinessModel,
+    HistoricalAuditModel,
+    ScopedManager,
+    TimeStampedModel,
+)
 
 from .choices import Metric, PeriodType, PlanScope, PlanStatus
 
@@ -120,7 +125,7 @@ class PlanLine(TimeStampedModel):
         _("goal (目标)"), validators=[MinValueValidator(Decimal("0"))], **AMOUNT
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalAuditModel])
     objects = ScopedManager()
 
     scope_store_path = "plan__store"
@@ -160,7 +165,7 @@ class WorkdayOverride(TimeStampedModel):
     is_workday = models.BooleanField(_("working day"))
     note = models.CharField(_("note"), max_length=100, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalAuditModel])
     objects = ScopedManager()
 
     scope_store_path = "store"
@@ -272,7 +277,7 @@ class CapitalItem(TimeStampedModel):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalAuditModel])
     objects = ScopedManager()
 
     scope_store_path = "document__store"

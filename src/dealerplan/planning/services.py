@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import ExtractMonth
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from dealerplan.core.choices import Role
 from dealerplan.orders.choices import OrderStatus
@@ -187,7 +188,7 @@ def save_breakdown(user, store, year: int, preview: Preview) -> Plan:
             for metric, per_month in preview.by_consultant.items():
                 quota, goal = per_month[index][position]
                 lines.append(PlanLine(plan=person_plan, metric=metric, quota=quota, goal=goal))
-    PlanLine.objects.bulk_create(lines)
+    bulk_create_with_history(lines, PlanLine)
     return year_plan
 
 
@@ -201,7 +202,10 @@ def lock_plan(user, plan: Plan) -> Plan:
     while frontier:
         frontier = list(Plan.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
         ids.extend(frontier)
-    Plan.objects.filter(pk__in=ids).update(status=PlanStatus.LOCKED)
+    plans = list(Plan.objects.filter(pk__in=ids))
+    for each in plans:
+        each.status = PlanStatus.LOCKED
+    bulk_update_with_history(plans, Plan, ["status"])
     plan.refresh_from_db()
     return plan
 
@@ -334,4 +338,4 @@ def set_consultant_split(user, month_plan: Plan, parts: Mapping[tuple[int, str],
     for key, (quota, goal) in parts.items():
         line = lines[key]
         line.quota, line.goal = quota, goal
-    PlanLine.objects.bulk_update(lines.values(), ["quota", "goal", "updated_at"])
+    bulk_update_with_history(list(lines.values()), PlanLine, ["quota", "goal", "updated_at"])
