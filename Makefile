@@ -9,7 +9,7 @@ PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := dealerplan.settings
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install install-test run serve migrate demo test test-pg lint format messages vendor clean
+.PHONY: help install install-test run serve migrate demo test test-pg lint format messages vendor clean bench bench-quick
 
 help:
 	@echo "make run      set up, migrate, load demo data when empty, serve on http://$(HOST):$(PORT)"
@@ -57,6 +57,26 @@ test-pg: install-test
 	DEBUG=true DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dealerplan} \
 		$(BIN)/pytest -n 2 -q -p no:logging
 
+# Browser end-to-end tests (tests_e2e/) with Playwright driving the system Chromium; the
+# screenshots of every step land in var/e2e-screens/. Playwright's own browser download is
+# never used: CHROMIUM=/path/to/chromium picks another build.
+CHROMIUM ?= /usr/bin/chromium
+.PHONY: e2e install-e2e
+$(VENV)/.installed-e2e: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test,e2e]"
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
+
+install-e2e: $(VENV)/.installed-e2e
+
+e2e: install-e2e
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "== $(CHROMIUM) is missing: installing Debian's chromium"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
+	fi
+	E2E_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests_e2e -q -p no:logging
+	@echo "Screenshots: var/e2e-screens/"
+
 lint: install-test
 	$(BIN)/ruff check .
 	DEBUG=true $(PY) manage.py check --database default
@@ -74,6 +94,25 @@ messages: install
 
 vendor:
 	scripts/vendor-assets
+
+# Performance: a generated dealer group (bench/generate.py), then every page timed (bench/run.py).
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/dealerplan_bench
+bench: install
+	@url=$${DATABASE_URL:-$(BENCH_DB)}; \
+	psql "$${url%/*}/postgres" -qc "DROP DATABASE IF EXISTS $${url##*/}" && \
+	psql "$${url%/*}/postgres" -qc "CREATE DATABASE $${url##*/}"
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DB)} $(PY) bench/generate.py --scale 1 --migrate \
+		--drop-indexes --json bench/results/generate.json
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DB)} $(PY) bench/run.py
+	$(PY) bench/report.py
+
+bench-quick: install
+	rm -f var/bench-quick.sqlite3*
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/var/bench-quick.sqlite3} \
+		$(PY) bench/generate.py --scale 0.05 --migrate --json var/bench-quick-generate.json
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/var/bench-quick.sqlite3} \
+		$(PY) bench/run.py --quick --out var/bench-quick.json
+	$(PY) bench/report.py var/bench-quick.json
 
 clean:
 	rm -rf $(VENV) var build *.egg-info src/*.egg-info
