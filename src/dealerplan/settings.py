@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +37,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "dealerplan.api",
     "django_tasks",
     "django_tasks_db",
     "dealerplan.core",
@@ -48,17 +52,20 @@ INSTALLED_APPS = [
     "dealerplan.inventory",
     "dealerplan.orders",
     "dealerplan.planning",
+    "dealerplan.reports",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dealerplan.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dealerplan.core.session.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -114,7 +121,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "dealerplan.core.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -164,21 +174,85 @@ TASKS = {
     }
 }
 
+# REST API (api/, README "API"): token or session, signed-in users only, per-user rate limit.
+API_RATE = env_str("API_RATE", "600/min")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an anonymous call gets 401 with "WWW-Authenticate: Token".
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: people read the API in /api/docs/; the browsable API would render every
+    # customer of the store into its form selects.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["dealerplan.api.policy.UserRateThrottle"],
+    "DEFAULT_FILTER_BACKENDS": ["dealerplan.api.policy.FilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "dealerplan.api.policy.Pagination",
+    "EXCEPTION_HANDLER": "dealerplan.api.policy.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "dealerplan API", "VERSION": "1"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "dealerplan API",
+    "DESCRIPTION": "Sales planning and CRM for car dealerships. Money is a string with two "
+    "decimals (CNY); times are ISO 8601 in Asia/Shanghai (+08:00).",
+    "VERSION": "1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/(v1/)?",  # tags by resource: customers, deals, …
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One schema name per choice set (several models have a "kind" or a "status").
+    "ENUM_NAME_OVERRIDES": {
+        f"{name}Enum": f"dealerplan.{path}.{name}"
+        for path, names in {
+            "customers.choices": ("CustomerKind", "IntentionLevel", "SourceChannel"),
+            "activities.choices": ("ActivityKind", "ActivityStatus", "TrafficKind"),
+            "deals.choices": ("DealStatus",),
+            "inventory.choices": ("VehicleStatus",),
+            "orders.choices": ("OrderStatus", "PaymentKind", "PaymentMethod"),
+            "planning.choices": ("PlanStatus",),
+        }.items()
+        for name in names
+    },
+}
 
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
+# A login ends after 30 idle minutes and at the latest 12 hours after signing in
+# (core/session.py); the cookie lives as long as the absolute limit.
+SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30)
+SESSION_MAX_AGE_HOURS = env_int("SESSION_MAX_AGE_HOURS", 12)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_HOURS * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts only from our own static files or inline with
+# the request's nonce ({{ request.csp_nonce }}); no inline event handlers, no eval. <style>
+# blocks need the nonce too; style="" attributes stay allowed (progress bars, ECharts tooltips).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],  # browsers without style-src-elem
+        "style-src-elem": [SELF, NONCE],
+        "img-src": [SELF, "data:"],  # Bootstrap draws its icons as data: SVG
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Largest spreadsheet accepted by the imports (core/uploads.py).
+MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 20)
+
+# List exports longer than this run in the task queue with a progress page (core/tasks.py).
+EXPORT_ASYNC_ROWS = env_int("EXPORT_ASYNC_ROWS", 20000)
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

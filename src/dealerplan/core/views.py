@@ -12,12 +12,15 @@ from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect, Jso
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, UpdateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from .exports import xlsx_response
+from .exports import async_threshold, xlsx_response
+from .exports_policy import guard_export, workbook_properties
+from .tasks import start_export
 
 
 class ScopedViewMixin(LoginRequiredMixin):
@@ -64,7 +67,8 @@ class ObjectListView(ScopedViewMixin, SingleTableMixin, FilterView):
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "xlsx":
-            return self.export_xlsx()
+            refused = guard_export(self)  # role policy, approval of long exports, the log
+            return refused or self.export_xlsx()
         return super().get(request, *args, **kwargs)
 
     def get_filterset_kwargs(self, filterset_class):
@@ -78,11 +82,34 @@ class ObjectListView(ScopedViewMixin, SingleTableMixin, FilterView):
         filterset = self.get_filterset(self.get_filterset_class())
         return filterset.qs if filterset.is_valid() else filterset.queryset.none()
 
+    def export_table(self):
+        """The table whose values are exported: the filtered rows, without the action column."""
+        return self.get_table_class()(self.filtered_queryset(), exclude=("actions",))
+
     def export_xlsx(self):
-        table = self.get_table_class()(self.filtered_queryset(), exclude=("actions",))
+        """Small lists download at once; longer ones are written by a background task."""
+        table = self.export_table()
         name = str(self.export_filename or self.model._meta.verbose_name_plural)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return xlsx_response(table.as_values(), filename=f"{name}-{stamp}.xlsx", sheet_title=name)
+        filename = f"{name}-{stamp}.xlsx"
+        if len(table.rows) > async_threshold():
+            query = self.request.GET.copy()
+            query.pop("export", None)
+            query.pop("page", None)
+            job = start_export(
+                self.request.user,
+                path=self.request.path,
+                query=query.urlencode(),
+                title=name,
+                filename=filename,
+            )
+            return HttpResponseRedirect(reverse("reports:export_job", args=[job.pk]))
+        return xlsx_response(
+            table.as_values(),
+            filename=filename,
+            sheet_title=name,
+            properties=workbook_properties(self.request.user, name),
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -90,7 +117,7 @@ class ObjectListView(ScopedViewMixin, SingleTableMixin, FilterView):
         query.pop("page", None)
         query["export"] = "xlsx"
         context.update(
-            page_title=self.model._meta.verbose_name_plural,
+            page_title=capfirst(self.model._meta.verbose_name_plural),
             filter_form=self.filterset.form,
             export_url=f"{self.request.path}?{query.urlencode()}",
             result_count=context["table"].paginator.count

@@ -14,6 +14,8 @@ def money(value):
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return value
+    if amount < 0:
+        return f"-¥{-amount:,.2f}"
     return f"¥{amount:,.2f}"
 
 
