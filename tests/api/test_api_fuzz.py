@@ -9,6 +9,8 @@ half of the time, so they are exercised past the 404.
 import hypothesis
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
@@ -83,7 +85,22 @@ def records(personas):
     return made
 
 
+@pytest.fixture
+def keep_test_connection():
+    """The WSGI calls must not close the test's database connection after each request.
+
+    Django's test client does the same: on PostgreSQL the test transaction makes the connection
+    look obsolete to ``close_old_connections``, which would close it mid-test.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("keep_test_connection")
 def test_no_server_errors_and_answers_match_the_schema(personas, records, settings):
     settings.API_RATE = "100000/min"
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]

@@ -217,3 +217,20 @@ class TestHandoverPages:
             },
         )
         assert list(Customer.objects.filter(owner=personas.colleague)) == [rows[1]]
+
+
+def test_the_admin_refuses_to_deactivate_someone_who_still_holds_customers(personas):
+    from django.forms.models import model_to_dict
+
+    from dealerplan.org.admin import DeactivationGuardForm
+    from tests.factories import CustomerFactory
+
+    CustomerFactory(owner=personas.colleague)
+    data = {k: v for k, v in model_to_dict(personas.colleague).items() if v is not None}
+    data.pop("password", None)
+    data["is_active"] = False
+    form = DeactivationGuardForm(data=data, instance=personas.colleague)
+    assert not form.is_valid()
+    assert form.has_error("is_active", code="open_records")
+    personas.colleague.refresh_from_db()
+    assert personas.colleague.is_active

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dealerplan.core.admin import ScopedAdmin
@@ -23,8 +25,36 @@ class TeamAdmin(ScopedAdmin):
     autocomplete_fields = ["leader"]
 
 
+class DeactivationGuardForm(UserChangeForm):
+    """Nobody is switched off while they still hold customers, deals, planned work or orders."""
+
+    def clean_is_active(self):
+        active = self.cleaned_data.get("is_active")
+        if self.instance.pk and self.instance.is_active and not active:
+            from dealerplan.customers.handover import open_records
+
+            records = open_records(self.instance)
+            if records.total:
+                raise ValidationError(
+                    _(
+                        "This person still holds %(customers)d customers, %(deals)d open deals, "
+                        "%(activities)d planned activities and %(orders)d open orders. Hand them "
+                        "over first on the staff handover page."
+                    )
+                    % {
+                        "customers": records.customers,
+                        "deals": records.deals,
+                        "activities": records.activities,
+                        "orders": records.orders,
+                    },
+                    code="open_records",
+                )
+        return active
+
+
 @admin.register(User)
 class UserAdmin(ScopedAdmin, DjangoUserAdmin):
+    form = DeactivationGuardForm
     list_display = ["username", "display_name", "role", "store", "team", "is_active"]
     list_filter = ["role", "store", "is_active", "is_staff"]
     search_fields = ["username", "first_name", "last_name", "phone", "email"]
