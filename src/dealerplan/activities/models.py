@@ -66,6 +66,12 @@ class Activity(BusinessModel):
         indexes = [
             models.Index(fields=["store", "owner", "done_at"], name="activity_done_idx"),
             models.Index(fields=["store", "owner", "planned_at"], name="activity_planned_idx"),
+            # Open work only: My Day's important items and the calendar skip years of done rows.
+            models.Index(
+                fields=["owner", "planned_at"],
+                condition=models.Q(status=ActivityStatus.PLANNED),
+                name="activity_open_idx",
+            ),
             models.Index(fields=["customer", "-done_at"], name="activity_customer_idx"),
         ]
 
