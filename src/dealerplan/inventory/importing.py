@@ -52,6 +52,7 @@ from dealerplan.customers.importing import (
     _parse_budget,
     _parse_datetime,
     _to_text,
+    can_confirm,
     describe_issue,
     inspect_file,
     issue,
@@ -745,15 +746,6 @@ def planned_counts(job: ImportJob) -> dict[str, int]:
         else:
             skipped += 1
     return {"created": report.get("new_rows", 0), "updated": updated, "skipped": skipped}
-
-
-def can_confirm(job: ImportJob) -> bool:
-    report = job.report or {}
-    return (
-        job.status == ImportJob.Status.PREVIEWED
-        and not report.get("issue_count")
-        and report.get("valid_rows", 0) > 0
-    )
 
 
 MSG_ACTION = _("Choose skip or update.")
