@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tables2.utils import A
 
 from dealerplan.core.phone import mask_phone
+from dealerplan.core.table_export import Reader
 from dealerplan.core.tables import DESKTOP_ONLY
 
 from . import traffic
@@ -18,6 +19,8 @@ TIME_FORMAT = "m-d H:i"
 class LocalDateTimeColumn(tables.Column):
     """Local time on the page ("03-15 14:30", or "14:30" when the list shows a single day);
     the datetime itself in exports (written there as local time)."""
+
+    export_as_field = True
 
     def render(self, value, table):
         fmt = "H:i" if getattr(table, "single_day", False) else TIME_FORMAT
@@ -40,6 +43,10 @@ class YesNoColumn(tables.BooleanColumn):
     def value(self, record, value, bound_column):
         return str(_("Yes") if self._get_bool_value(record, value, bound_column) else _("No"))
 
+    def export_reader(self, *, accessor, **kwargs):
+        yes, no = str(_("Yes")), str(_("No"))
+        return Reader((accessor,), lambda value: yes if value else no)
+
 
 class VisitTypeColumn(tables.Column):
     def render(self, value, record):
@@ -50,6 +57,9 @@ class VisitTypeColumn(tables.Column):
 
     def value(self, record):
         return record.visit_type
+
+    def export_reader(self, **kwargs):
+        return Reader(("visit_type",))  # the F/S letter, not its label
 
 
 class VisitorPhoneColumn(tables.Column):
@@ -73,6 +83,12 @@ class VisitorPhoneColumn(tables.Column):
     def value(self, record):
         return self.shown(record)
 
+    def export_reader(self, **kwargs):
+        return Reader(
+            ("visitor_phone", "show_phone"),
+            lambda phone, show: phone if show else mask_phone(phone),
+        )
+
 
 class CustomerColumn(tables.Column):
     """The linked card's name only when the user may see that card (``customer_visible``)."""
@@ -88,6 +104,13 @@ class CustomerColumn(tables.Column):
         if getattr(record, "customer_visible", False):
             return value.name
         return str(traffic.EXISTING_CUSTOMER_LABEL)
+
+    def export_reader(self, **kwargs):
+        hidden = str(traffic.EXISTING_CUSTOMER_LABEL)
+        return Reader(
+            ("customer__name", "customer_visible"),
+            lambda name, visible: None if name is None else name if visible else hidden,
+        )
 
 
 class QuickActionColumn(tables.Column):

@@ -21,6 +21,8 @@ class MoneyColumn(tables.Column):
         attrs.setdefault("th", {}).setdefault("class", "text-end")
         super().__init__(*args, attrs=attrs, **kwargs)
 
+    export_as_field = True
+
     def render(self, value):
         return money(value)
 
@@ -30,6 +32,8 @@ class MoneyColumn(tables.Column):
 
 class LocalDateTimeColumn(tables.DateTimeColumn):
     """Shown in Asia/Shanghai; exported as a real local date-time cell, not UTC text."""
+
+    export_as_field = True
 
     def value(self, value):
         return timezone.localtime(value).replace(tzinfo=None) if value else None

@@ -20,6 +20,7 @@ from django_tables2 import SingleTableMixin
 
 from .exports import async_threshold, xlsx_response
 from .exports_policy import guard_export, workbook_properties
+from .table_export import export_rows
 from .tasks import start_export
 
 
@@ -92,7 +93,7 @@ class ObjectListView(ScopedViewMixin, SingleTableMixin, FilterView):
         name = str(self.export_filename or self.model._meta.verbose_name_plural)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         filename = f"{name}-{stamp}.xlsx"
-        if len(table.rows) > async_threshold():
+        if table.data.data.count() > async_threshold():
             query = self.request.GET.copy()
             query.pop("export", None)
             query.pop("page", None)
@@ -105,7 +106,7 @@ class ObjectListView(ScopedViewMixin, SingleTableMixin, FilterView):
             )
             return HttpResponseRedirect(reverse("reports:export_job", args=[job.pk]))
         return xlsx_response(
-            table.as_values(),
+            export_rows(table),
             filename=filename,
             sheet_title=name,
             properties=workbook_properties(self.request.user, name),

@@ -148,21 +148,18 @@ def export_personal_data(user, customer: Customer, *, reason: str, file_format: 
 
 
 def _workbook(user, customer, sections) -> bytes:
-    from openpyxl import Workbook
+    from dealerplan.core.exports import write_workbook
 
-    from dealerplan.core.exports import _cell
-
-    workbook = Workbook(write_only=True)
     title = _("Personal data of customer #%(id)s") % {"id": customer.pk}
-    for key, value in workbook_properties(user, title).items():
-        setattr(workbook.properties, key, value)
-    for section in sections:
-        sheet = workbook.create_sheet(title=section["title"][:31])
-        sheet.append(section["columns"])
-        for row in section["rows"]:
-            sheet.append([_cell(sheet, _plain(value)) for value in row])
+    sheets = [
+        (
+            section["title"],
+            [section["columns"], *([_plain(v) for v in row] for row in section["rows"])],
+        )
+        for section in sections
+    ]
     with tempfile.TemporaryFile() as handle:
-        workbook.save(handle)
+        write_workbook(handle, sheets, properties=workbook_properties(user, title))
         handle.seek(0)
         return handle.read()
 

@@ -23,6 +23,7 @@ from dealerplan.activities.choices import ActivityStatus
 from dealerplan.activities.models import Activity
 from dealerplan.core.filtersets import ALL, FilterForm
 from dealerplan.core.forms import BootstrapFormMixin
+from dealerplan.core.table_export import Reader
 from dealerplan.core.tables import DESKTOP_ONLY
 from dealerplan.core.views import ObjectListView
 from dealerplan.deals.choices import DealStatus
@@ -72,12 +73,30 @@ class PoolFilterSet(django_filters.FilterSet):
         return queryset.filter(pool_since__lte=cutoff)
 
 
+class LastOwnerColumn(tables.Column):
+    """The last owner's name (the queryset annotates it), else their username."""
+
+    @staticmethod
+    def shown(username, last, first):
+        return f"{last or ''}{first or ''}".strip() or username
+
+    def render(self, value, record):
+        return self.shown(value, record.last_owner_last, record.last_owner_first)
+
+    def value(self, value, record):
+        return self.render(value, record)
+
+    def export_reader(self, *, accessor, **kwargs):
+        return Reader((accessor, "last_owner_last", "last_owner_first"), self.shown)
+
+
 class PoolTable(tables.Table):
     pick = tables.TemplateColumn(
         '<input type="checkbox" class="form-check-input" name="customers" value="{{ record.pk }}"'
         ' form="assign-form" aria-label="{{ record.name }}">',
         verbose_name="",
         orderable=False,
+        exclude_from_export=True,
     )
     name = tables.Column(
         verbose_name=pgettext_lazy("person", "name"),
@@ -88,7 +107,7 @@ class PoolTable(tables.Table):
     intended_trim = tables.Column(verbose_name=gettext_lazy("intended trim"), attrs=DESKTOP_ONLY)
     source = tables.Column(verbose_name=gettext_lazy("source channel"), attrs=DESKTOP_ONLY)
     pool_since = tables.Column(verbose_name=gettext_lazy("days in the pool"))
-    last_owner = tables.Column(
+    last_owner = LastOwnerColumn(
         verbose_name=gettext_lazy("last owner"),
         accessor="last_owner_username",
         orderable=False,
@@ -126,9 +145,8 @@ class PoolTable(tables.Table):
         days = (timezone.now() - value).days
         return format_html('<span title="{}">{}</span>', timezone.localtime(value).date(), days)
 
-    def render_last_owner(self, value, record):
-        name = f"{record.last_owner_last or ''}{record.last_owner_first or ''}".strip()
-        return name or value
+    def value_pool_since(self, value):
+        return (timezone.now() - value).days
 
 
 class PoolListView(ObjectListView):

@@ -3,7 +3,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from dealerplan.core.privacy import display_phone
+from dealerplan.core.privacy import can_see_full_phone, display_phone, mask_phone
+from dealerplan.core.table_export import Reader
 from dealerplan.core.tables import DESKTOP_ONLY, LocalDateTimeColumn
 
 from .models import Customer
@@ -16,6 +17,9 @@ class LevelColumn(tables.Column):
 
     def value(self, value, record):
         return record.intention_level
+
+    def export_reader(self, **kwargs):
+        return Reader(("intention_level",))
 
 
 class PhoneColumn(tables.Column):
@@ -30,6 +34,27 @@ class PhoneColumn(tables.Column):
         if shown != value:
             return format_html('<span class="text-nowrap">{}</span>', shown)
         return format_html('<a href="tel:{}" class="text-nowrap">{}</a>', value, value)
+
+    def export_reader(self, *, table, accessor):
+        request = getattr(table, "request", None)
+        user = request.user if request else None
+
+        def shown(phone, owner_id, store_id):
+            if not phone:
+                return ""
+            customer = Owned(owner_id, store_id)
+            return phone if can_see_full_phone(user, customer) else mask_phone(phone)
+
+        return Reader((accessor, "owner_id", "store_id"), shown)
+
+
+class Owned:
+    """Just what ``can_see_full_phone`` reads of a customer."""
+
+    __slots__ = ("owner_id", "store_id")
+
+    def __init__(self, owner_id, store_id):
+        self.owner_id, self.store_id = owner_id, store_id
 
 
 class CustomerTable(tables.Table):

@@ -3,19 +3,27 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from dealerplan.core.table_export import Reader
 from dealerplan.core.tables import DESKTOP_ONLY, LocalDateTimeColumn, MoneyColumn
 from dealerplan.core.templatetags.dealerplan import money
 
 from . import services
 from .models import Deal
 
+KEY_FIELDS = services.KEY_DATE_FIELDS
+
 STATUS_BADGES = {"open": "text-bg-primary", "won": "text-bg-success", "lost": "text-bg-secondary"}
 
 
 class StatusColumn(tables.Column):
+    export_as_field = True  # the status label, without the badge
+
     def render(self, value, record):
         css = STATUS_BADGES.get(record.status, "text-bg-light")
         return format_html('<span class="badge {}">{}</span>', css, value)
+
+    def value(self, value):
+        return value
 
 
 class FollowUpColumn(LocalDateTimeColumn):
@@ -65,6 +73,23 @@ class NextKeyDateColumn(tables.Column):
             return None
         return str(key[0]) if self.part == "kind" else key[1]
 
+    def export_reader(self, **kwargs):
+        today = timezone.localdate()
+        labels = {name: str(Deal._meta.get_field(name).verbose_name) for name in KEY_FIELDS}
+
+        def nearest(*dates):
+            upcoming = [
+                (day, name)
+                for day, name in zip(dates, KEY_FIELDS, strict=True)
+                if day and day >= today
+            ]
+            if not upcoming:
+                return None
+            day, name = min(upcoming)
+            return labels[name] if self.part == "kind" else day
+
+        return Reader(KEY_FIELDS, nearest)
+
 
 #: Only on wide screens (the tracking table has many columns and a sidebar beside it).
 WIDE_ONLY = {
@@ -77,6 +102,8 @@ EXPORT_ONLY = {"th": {"class": "d-none"}, "td": {"class": "d-none"}}
 
 class ProjectColumn(tables.Column):
     """The project, and on phones its stage and amount underneath."""
+
+    export_as_field = True
 
     def render(self, value, record):
         return format_html(

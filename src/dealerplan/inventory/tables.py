@@ -1,7 +1,9 @@
 import django_tables2 as tables
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from dealerplan.core.table_export import Reader
 from dealerplan.core.tables import DESKTOP_ONLY, MoneyColumn
 
 from .models import Vehicle
@@ -29,6 +31,8 @@ class VinColumn(tables.Column):
             '<a class="font-monospace" href="{}">{}</a>{}', record.get_absolute_url(), value, badge
         )
 
+    export_as_field = True
+
     def value(self, value):
         return value
 
@@ -44,12 +48,23 @@ class DaysInStockColumn(tables.Column):
     def value(self, record):
         return days_in_stock(record.arrival_date)
 
+    def export_reader(self, **kwargs):
+        today = timezone.localdate()
+        return Reader(("arrival_date",), lambda arrival: days_in_stock(arrival, today))
+
 
 class FocusSaleColumn(tables.Column):
     """Export only: the page shows the badge beside the days in stock."""
 
     def value(self, record):
         return str(FOCUS_SALE) if is_aged(record.status, record.arrival_date) else ""
+
+    def export_reader(self, **kwargs):
+        today, label = timezone.localdate(), str(FOCUS_SALE)
+        return Reader(
+            ("status", "arrival_date"),
+            lambda status, arrival: label if is_aged(status, arrival, today) else "",
+        )
 
 
 class VehicleTable(tables.Table):

@@ -16,6 +16,8 @@ STATUS_BADGE = {
 
 
 class StatusColumn(tables.Column):
+    export_as_field = True  # the status label
+
     def render(self, value, record):
         css = STATUS_BADGE.get(record.status, "text-bg-light")
         return format_html('<span class="badge text-wrap {}">{}</span>', css, value)
