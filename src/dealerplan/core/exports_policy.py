@@ -25,6 +25,7 @@ from .models import ExportLog, ExportPolicy, ExportRequest
 __all__ = [
     "DEFAULTS",
     "Policy",
+    "guard",
     "guard_export",
     "list_name_for",
     "policy_for",
@@ -142,17 +143,23 @@ def _redeem(request, list_name: str, query: str) -> ExportRequest | None:
 
 def guard_export(view):
     """``None`` if the export may go ahead (and it is logged), else the response to send."""
-    request = view.request
+    title = str(getattr(view, "export_filename", None) or view.model._meta.verbose_name_plural)
+    return guard(view.request, title, lambda: view.filtered_queryset().count())
+
+
+def guard(request, title, count_rows):
+    """The export policy for any export: the role may make it, long ones need approval, and
+    each one that goes ahead is logged. ``count_rows()`` is called only when it matters."""
     user = request.user
     list_name = list_name_for(request)
-    title = str(getattr(view, "export_filename", None) or view.model._meta.verbose_name_plural)
+    title = str(title)
     policy = policy_for(user, list_name)
     if not policy.allowed:
         messages.error(request, MSG_REFUSED % {"list": title})
         return _back(request)
     query = filter_query(request)
     approval = None
-    rows = view.filtered_queryset().count()
+    rows = count_rows()
     if "export_request" in request.GET:
         approval = _redeem(request, list_name, query)
         if approval is None:

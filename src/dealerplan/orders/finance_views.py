@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from dealerplan.core.exports_policy import guard, workbook_properties
 from dealerplan.org.models import Store
 
 from .choices import PaymentKind, PaymentMethod
@@ -52,8 +53,13 @@ class ReconciliationView(LoginRequiredMixin, TemplateView):
         self.today, self.month = today, month
         self.rec = reconcile(request.user, month, self.store)
         if request.GET.get("export") == "xlsx":
+            title = _("Monthly reconciliation")
+            refused = guard(request, title, lambda: len(self.rec.orders) + len(self.rec.payments))
+            if refused:
+                return refused
+            properties = workbook_properties(request.user, title)
             return FileResponse(
-                io.BytesIO(workbook_bytes(self.rec)),
+                io.BytesIO(workbook_bytes(self.rec, properties)),
                 as_attachment=True,
                 filename=self.filename(),
                 content_type=XLSX,

@@ -440,13 +440,15 @@ def _cell(sheet, value, *, bold=False):
     return cell
 
 
-def workbook_bytes(rec: Reconciliation) -> bytes:
+def workbook_bytes(rec: Reconciliation, properties: dict | None = None) -> bytes:
     """The .xlsx: frozen Chinese header, money as #,##0.00, dates, a bold totals row per sheet.
 
     Subtotals by type (and by method for payments) follow the totals row after a blank line,
     their amounts in the totals column.
     """
     workbook = Workbook(write_only=True)
+    for key, value in (properties or {}).items():  # who exported it, and when
+        setattr(workbook.properties, key, value)
     for content in sheets(rec):
         sheet = workbook.create_sheet(title=content.title[:31])
         sheet.freeze_panes = "A2"

@@ -26,6 +26,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from dealerplan.core.exports import xlsx_response
+from dealerplan.core.exports_policy import guard, workbook_properties
 from dealerplan.core.views import ObjectDetailView, ObjectEditView, ObjectListView
 from dealerplan.customers.models import Customer
 from dealerplan.deals.models import Deal
@@ -66,6 +67,9 @@ class ReceivablesView(LoginRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         self.report = aging_report(request.user, timezone.localdate())
         if request.GET.get("export") == "xlsx":
+            refused = guard(request, _("Receivables"), lambda: len(self.report.rows))
+            if refused:
+                return refused
             header = [
                 _("Order number"),
                 _("Customer"),
@@ -94,7 +98,10 @@ class ReceivablesView(LoginRequiredMixin, TemplateView):
             title = _("Receivables")
             stamp = timezone.localdate().strftime("%Y%m%d")
             return xlsx_response(
-                [header, *body], filename=f"{title}-{stamp}.xlsx", sheet_title=title
+                [header, *body],
+                filename=f"{title}-{stamp}.xlsx",
+                sheet_title=title,
+                properties=workbook_properties(request.user, title),
             )
         return super().get(request, *args, **kwargs)
 
