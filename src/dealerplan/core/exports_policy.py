@@ -24,11 +24,15 @@ from .models import ExportLog, ExportPolicy, ExportRequest
 
 __all__ = [
     "DEFAULTS",
+    "EDITABLE_LISTS",
+    "EDITABLE_ROLES",
     "Policy",
     "guard",
     "guard_export",
     "list_name_for",
     "policy_for",
+    "set_store_policies",
+    "store_policies",
     "workbook_properties",
 ]
 
@@ -91,6 +95,58 @@ def policy_for(user, list_name: str) -> Policy:
     if row is None:
         return default_policy(user.role, list_name)
     return Policy(row.allowed, row.max_rows_without_approval)
+
+
+#: The lists whose export rules a store edits (``/exports/policy/``), in the sidebar's words.
+EDITABLE_LISTS = {
+    "customers:customer_list": gettext_lazy("Customers"),
+    "traffic:traffic_list": gettext_lazy("Traffic register"),
+    "deals:deal_list": gettext_lazy("Deals"),
+    "deals:tracking": gettext_lazy("Project tracking"),
+    "orders:order_list": gettext_lazy("Sales orders"),
+    "orders:receivables": gettext_lazy("Receivables"),
+    "finance:reconciliation": gettext_lazy("Monthly reconciliation"),
+    "inventory:vehicle_list": gettext_lazy("Stock"),
+}
+#: Managers always export; these roles follow the store's rules.
+EDITABLE_ROLES = (Role.CONSULTANT, Role.FINANCE, Role.MARKETING)
+#: The most rows a rule may let through without approval (a larger number is a typo).
+MAX_ROWS_LIMIT = 1_000_000
+
+
+def store_policies(store_id: int) -> dict[tuple[str, str], Policy]:
+    """Every editable (role, list) of a store: its own rule, else the default."""
+    rows = {
+        (row.role, row.list_name): Policy(row.allowed, row.max_rows_without_approval)
+        for row in ExportPolicy.objects.filter(store_id=store_id)
+    }
+    return {
+        (role, name): rows.get((role, name), default_policy(role, name))
+        for name in EDITABLE_LISTS
+        for role in EDITABLE_ROLES
+    }
+
+
+def set_store_policies(store_id: int, policies: dict[tuple[str, str], Policy]) -> int:
+    """Save a store's rules in one transaction; a rule equal to the default is not stored, so
+    a later change of the defaults still reaches it. Returns how many rules differ."""
+    with transaction.atomic():
+        ExportPolicy.objects.filter(
+            store_id=store_id, role__in=EDITABLE_ROLES, list_name__in=EDITABLE_LISTS
+        ).delete()
+        own = [
+            ExportPolicy(
+                store_id=store_id,
+                role=role,
+                list_name=name,
+                allowed=policy.allowed,
+                max_rows_without_approval=policy.max_rows,
+            )
+            for (role, name), policy in policies.items()
+            if policy != default_policy(role, name)
+        ]
+        ExportPolicy.objects.bulk_create(own)
+    return len(own)
 
 
 def list_name_for(request) -> str:

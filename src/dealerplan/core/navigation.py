@@ -134,6 +134,16 @@ NAV_ITEMS = [
         section=SETTINGS,
         needs_store=True,
     ),
+    NavItem(
+        _("Export log"),
+        "exports:log",
+        "journal-arrow-down",
+        roles=Role.managers(),
+        section=SETTINGS,
+    ),
+    NavItem(
+        _("Export rules"), "exports:policy", "shield-lock", roles=Role.managers(), section=SETTINGS
+    ),
     NavItem(_("Administration"), "admin:index", "gear", staff_only=True, section=SETTINGS),
 ]
 

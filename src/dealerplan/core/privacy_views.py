@@ -12,6 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from .choices import Role
+from .exports_policy import (
+    EDITABLE_LISTS,
+    EDITABLE_ROLES,
+    MAX_ROWS_LIMIT,
+    Policy,
+    default_policy,
+    set_store_policies,
+    store_policies,
+)
 from .models import ExportLog, ExportRequest
 
 LOG_PAGE_SIZE = 50
@@ -97,3 +107,112 @@ class ExportDecideView(ManagerOnlyMixin, View):
         else:
             messages.info(request, _("Export request declined."))
         return HttpResponseRedirect(reverse("exports:log"))
+
+
+class ExportPolicyView(ManagerOnlyMixin, View):
+    """导出权限: which roles of the store may export which list, and from how many rows a
+    manager must approve. Group-level users pick the store."""
+
+    template_name = "core/export_policy.html"
+
+    def store(self, request):
+        from dealerplan.org.models import Store
+
+        raw = request.GET.get("store") or request.POST.get("store") or ""
+        if request.user.store_id is not None and not raw:
+            return request.user.store
+        stores = Store.objects.visible_to(request.user)
+        if not raw:
+            return stores.order_by("code").first()
+        return get_object_or_404(stores, pk=raw if raw.isdigit() else 0)
+
+    def get(self, request):
+        store = self.store(request)
+        policies = store_policies(store.pk) if store else {}
+        return self.render(request, store, self.cells(policies), errors=[])
+
+    def post(self, request):
+        store = self.store(request)
+        if store is None:
+            raise PermissionDenied
+        policies, cells, errors = {}, [], []
+        for name, label in EDITABLE_LISTS.items():
+            for role in EDITABLE_ROLES:
+                key = f"{role}:{name}"
+                allowed = request.POST.get(f"allowed-{key}") == "on"
+                raw = request.POST.get(f"max-{key}", "").strip().replace(",", "")
+                max_rows = None
+                if raw:
+                    if not raw.isdigit() or int(raw) > MAX_ROWS_LIMIT:
+                        errors.append(
+                            _(
+                                "%(list)s · %(role)s: enter a whole number of rows from 0 to "
+                                "%(max)s, or leave it empty for no limit."
+                            )
+                            % {"list": label, "role": Role(role).label, "max": MAX_ROWS_LIMIT}
+                        )
+                    else:
+                        max_rows = int(raw)
+                policies[(role, name)] = Policy(allowed, max_rows)
+                cells.append((key, allowed, raw))
+        if errors:
+            return self.render(
+                request,
+                store,
+                self.cells(policies, raw=dict((key, raw) for key, _allowed, raw in cells)),
+                errors,
+                status=400,
+            )
+        changed = set_store_policies(store.pk, policies)
+        messages.success(
+            request,
+            _("Export rules saved for %(store)s: %(n)s differ from the defaults.")
+            % {"store": store.name, "n": changed},
+        )
+        return HttpResponseRedirect(f"{reverse('exports:policy')}?store={store.pk}")
+
+    @staticmethod
+    def cells(policies, raw=None):
+        """Rows of the grid: a list, then for each role its checkbox and row limit."""
+        raw = raw or {}
+        return [
+            {
+                "label": label,
+                "cells": [
+                    {
+                        "key": f"{role}:{name}",
+                        "allowed": policies[(role, name)].allowed,
+                        "max_rows": raw.get(
+                            f"{role}:{name}",
+                            ""
+                            if policies[(role, name)].max_rows is None
+                            else policies[(role, name)].max_rows,
+                        ),
+                        "default": default_policy(role, name),
+                    }
+                    for role in EDITABLE_ROLES
+                ],
+            }
+            for name, label in EDITABLE_LISTS.items()
+            if (EDITABLE_ROLES[0], name) in policies
+        ]
+
+    def render(self, request, store, rows, errors, status=200):
+        from dealerplan.org.models import Store
+
+        return render(
+            request,
+            self.template_name,
+            {
+                "page_title": _("Export rules"),
+                "store": store,
+                "stores": Store.objects.visible_to(request.user).order_by("code")
+                if request.user.store_id is None
+                else [],
+                "roles": [Role(role).label for role in EDITABLE_ROLES],
+                "rows": rows,
+                "errors": errors,
+                "log_url": reverse("exports:log"),
+            },
+            status=status,
+        )
