@@ -12,7 +12,7 @@ from django.utils import translation
 from dealerplan.activities import traffic
 from dealerplan.activities.models import TrafficEntry
 from dealerplan.customers.models import Customer
-from tests.factories import CustomerFactory, SeriesFactory, TrafficEntryFactory
+from tests.factories import CustomerFactory, SeriesFactory, TrafficEntryFactory, TrimFactory
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 NOW = datetime.datetime(2026, 3, 15, 15, 0, tzinfo=SHANGHAI)
@@ -180,6 +180,31 @@ class TestLinking:
         assert customer.owner == personas.consultant and customer.store == personas.store
         assert TrafficEntry.objects.get().customer == customer
         assert "已为 新客户 建卡" in client.get(response["Location"]).text
+
+    def test_the_card_takes_the_series_only_trim_as_the_intended_trim(self, login, personas):
+        trim = TrimFactory()
+        post(
+            login(personas.consultant),
+            visitor_name="看车的",
+            visitor_phone="13900001111",
+            series=trim.series.pk,
+            open_card="on",
+        )
+        assert Customer.objects.get().intended_trim == trim
+
+    def test_with_several_trims_the_card_names_the_series_in_its_notes(self, login, personas):
+        trim = TrimFactory()
+        TrimFactory(series=trim.series)
+        post(
+            login(personas.consultant),
+            visitor_name="看车的",
+            visitor_phone="13900001111",
+            series=trim.series.pk,
+            open_card="on",
+        )
+        customer = Customer.objects.get()
+        assert customer.intended_trim is None
+        assert f"意向车系：{trim.series.name}" in customer.notes
 
     def test_manager_opens_the_card_for_the_chosen_consultant(self, login, personas):
         post(

@@ -31,6 +31,7 @@ from django.db.models.functions import ExtractHour
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dealerplan.catalog.models import Trim
 from dealerplan.core.choices import Role
 from dealerplan.core.phone import normalize_phone
 from dealerplan.customers.choices import IntentionLevel, SourceChannel
@@ -290,6 +291,18 @@ def log_reception(user, entry: TrafficEntry) -> Activity | None:
     )
 
 
+def _intended_trim(entry: TrafficEntry):
+    """The model the visitor asked about, carried onto the new card: the trim when the series
+    has only one on sale, else the series named in the notes for the consultant to narrow."""
+    if entry.series_id is None:
+        return None, entry.notes
+    trims = list(Trim.objects.filter(series_id=entry.series_id, is_active=True)[:2])
+    if len(trims) == 1:
+        return trims[0], entry.notes
+    interest = _("Model of interest: %(series)s") % {"series": entry.series.name}
+    return None, "\n".join(filter(None, [interest, entry.notes]))
+
+
 def _open_card(user, entry: TrafficEntry) -> Customer:
     errors = {}
     if not entry.visitor_phone:
@@ -298,6 +311,7 @@ def _open_card(user, entry: TrafficEntry) -> Customer:
         errors["visitor_name"] = ValidationError(MSG_CARD_NEEDS_NAME, code="card_needs_name")
     if errors:
         raise ValidationError(errors)
+    trim, notes = _intended_trim(entry)
     customer = Customer(
         store_id=entry.store_id,
         owner_id=entry.consultant_id,
@@ -306,7 +320,8 @@ def _open_card(user, entry: TrafficEntry) -> Customer:
         source=entry.channel,
         intention_level=IntentionLevel.B,
         last_contact_at=entry.arrived_at,
-        notes=entry.notes,
+        intended_trim=trim,
+        notes=notes,
     )
     try:
         return save_customer(user=user, customer=customer)
