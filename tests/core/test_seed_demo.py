@@ -20,7 +20,7 @@ from dealerplan.core.choices import Role
 from dealerplan.core.demo.builder import TZ
 from dealerplan.core.phone import normalize_phone
 from dealerplan.core.vin import validate_vin
-from dealerplan.customers.models import Contact, Customer
+from dealerplan.customers.models import Contact, Customer, CustomerAssignment
 from dealerplan.deals.models import Deal, Pipeline
 from dealerplan.inventory.models import Vehicle
 from dealerplan.orders.choices import OrderStatus
@@ -239,16 +239,17 @@ def test_orders_vehicles_and_payments_add_up(output):
 @pytest.mark.django_db
 def test_timelines_are_consistent(output):
     customers = {c.pk: c for c in Customer.objects.all()}
+    released_by = dict(CustomerAssignment.objects.values_list("customer_id", "from_user_id"))
     for activity in Activity.objects.filter(status="done"):
         customer = customers[activity.customer_id]
-        assert activity.owner_id == customer.owner_id
+        assert activity.owner_id == (customer.owner_id or released_by[customer.pk])
         assert customer.created_at <= activity.done_at <= customer.last_contact_at <= NOW
     for activity in Activity.objects.filter(status="planned"):
         assert NOW < activity.planned_at <= NOW + timedelta(days=14)
     intervals = {"H": 2, "A": 7, "B": 14, "C": 30, "O": 7}
     for customer in customers.values():
-        if customer.intention_level in ("D", "F"):
-            assert customer.next_follow_up_at is None
+        if customer.intention_level in ("D", "F") or customer.owner_id is None:
+            assert customer.next_follow_up_at is None  # closed, or waiting in the pool
         elif customer.last_contact_at is not None:
             gap = customer.next_follow_up_at - customer.last_contact_at
             assert gap == timedelta(days=intervals[customer.intention_level])
@@ -361,3 +362,14 @@ def test_most_phone_appointments_are_followed_by_a_showroom_visit(output):
         any(at <= t < at + SHOW_WINDOW for t in came.get(customer, ())) for customer, at in calls
     )
     assert calls and 0.4 <= shown / len(calls) <= 0.8
+
+
+@pytest.mark.django_db
+def test_the_public_pool_has_released_leads_with_their_reasons(output):
+    pooled = Customer.objects.filter(owner__isnull=True, pool_since__isnull=False)
+    assert pooled.count() >= 3
+    assert "pool customers" in output
+    for customer in pooled:
+        move = CustomerAssignment.objects.get(customer=customer)
+        assert move.kind == "released" and move.reason and move.from_user_id is not None
+        assert not Activity.objects.filter(customer=customer, status="planned").exists()

@@ -40,6 +40,7 @@ from dealerplan.catalog.models import Brand, Color, Series, Trim
 from dealerplan.core.choices import Role
 from dealerplan.core.phone import normalize_phone
 from dealerplan.core.vin import build_vin, validate_vin
+from dealerplan.customers import pool
 from dealerplan.customers.choices import (
     AccountTier,
     CustomerKind,
@@ -186,6 +187,18 @@ PLANT_CITIES = {"C": "长春", "D": "成都", "F": "佛山", "T": "天津"}
 
 
 REPEAT_SHARE = 0.35
+#: Why consultants gave leads back to the public pool (公海).
+POOL_REASONS_COLD = (
+    "多次电话未接通，微信未回复",
+    "客户表示近半年不考虑购车",
+    "客户已调往外地工作",
+    "预算不足，暂缓购车",
+)
+POOL_REASONS_LOST = (
+    "战败：客户已购买竞品",
+    "战败：价格未谈拢",
+    "战败：家人决定购买二手车",
+)
 
 
 class DemoDataError(Exception):
@@ -452,6 +465,7 @@ class DemoBuilder:
             "traffic entries",
             "plans",
             "plan lines",
+            "pool customers",
         )
         counts = {label: self.counts[label] for label in order}
         return DemoResult(
@@ -688,7 +702,37 @@ class _StoreBuilder:
         self._plan_appointment_shows()
         self._save()
         self._make_plans()
+        self._seed_pool()
         return self.store
+
+    def _seed_pool(self) -> None:
+        """A few leads their consultants gave back, so the 公海 has something to claim.
+
+        Cold (C) and lost (F) leads without an open deal or an order, released through the
+        pool's own service with a reason, one to 45 days ago. Their own generator leaves every
+        other demo row as it was.
+        """
+        rng = random.Random(f"dealerplan-demo-pool-{self.ctx.seed}-{self.index}")
+        busy = set(
+            Deal.objects.filter(store=self.store, status=DealStatus.OPEN).values_list(
+                "customer_id", flat=True
+            )
+        ) | set(SalesOrder.objects.filter(store=self.store).values_list("customer_id", flat=True))
+        candidates = [
+            customer
+            for customer in Customer.objects.filter(
+                store=self.store, intention_level__in=("C", "F"), owner__isnull=False
+            )
+            .select_related("owner")
+            .order_by("pk")
+            if customer.pk not in busy
+        ]
+        count = min(len(candidates), max(3, len(candidates) // 40))
+        for customer in rng.sample(candidates, count):
+            reasons = POOL_REASONS_LOST if customer.intention_level == "F" else POOL_REASONS_COLD
+            when = self.now - timedelta(days=rng.randint(1, 45), hours=rng.randint(0, 8))
+            pool.release(customer.owner, customer, rng.choice(reasons), now=when)
+        self.ctx.counts["pool customers"] += count
 
     # -- helpers ------------------------------------------------------------------------------
 
