@@ -249,6 +249,13 @@ def seasonal_days(rng, n: int, first: dt.date, last: dt.date) -> np.ndarray:
     return rng.choice(days, size=n, p=weights / weights.sum())
 
 
+def within(start, offset, last):
+    """``start + offset``, wrapped back into ``[start, last]`` rather than cut at ``last``:
+    cutting piled every overflowing activity of a recent customer onto today."""
+    room = np.maximum(last - start + 1, 1)
+    return start + offset % room
+
+
 def moments(day_offsets, first: dt.date, rng, start_hour=9, end_hour=19) -> np.ndarray:
     """Naive UTC datetimes (numpy datetime64[s]) at local (UTC+8) business hours."""
     base = np.datetime64(first.isoformat(), "s") - np.timedelta64(8, "h")
@@ -540,7 +547,7 @@ class Generator:
             np.full(n, (self.today - self.first).days) + follow_offset, self.first, rng
         )
         last_contact = moments(
-            np.minimum(days + rng.integers(0, 200, n), (self.today - self.first).days),
+            within(days, rng.integers(0, 200, n), (self.today - self.first).days),
             self.first,
             rng,
         )
@@ -748,8 +755,8 @@ class Generator:
         deal_id = [int(d) + 1 for d in won] + [None] * (n - n_deal)
         days = np.concatenate(
             [
-                np.minimum(
-                    self.deal_day[won] + rng.integers(0, 20, n_deal), (self.today - self.first).days
+                within(
+                    self.deal_day[won], rng.integers(0, 20, n_deal), (self.today - self.first).days
                 ),
                 seasonal_days(rng, n - n_deal, self.first, self.today),
             ]
@@ -1046,7 +1053,7 @@ class Generator:
             planned = st == "planned"
             # Done activities follow the customer's first contact; planned ones lie around today.
             created_day = self.customer_created_day[customer]
-            done_day = np.minimum(created_day + rng.geometric(0.02, m) - 1, span)
+            done_day = within(created_day, rng.geometric(0.02, m) - 1, span)
             planned_day = span + rng.integers(-7, 21, m)
             day = np.where(planned, planned_day, done_day)
             when = moments(day, self.first, rng)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import run  # noqa: E402 - the harness's own set-up and cast
+import run  # the harness's own set-up and cast
 
 
 def main() -> None:
