@@ -98,6 +98,8 @@ vendor:
 # Performance: a generated dealer group (bench/generate.py), then every page timed (bench/run.py).
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/dealerplan_bench
 bench: install
+	@command -v wrk >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk \
+		>/dev/null 2>&1 || echo "wrk not installed: the concurrent run is skipped"
 	@url=$${DATABASE_URL:-$(BENCH_DB)}; \
 	psql "$${url%/*}/postgres" -qc "DROP DATABASE IF EXISTS $${url##*/}" && \
 	psql "$${url%/*}/postgres" -qc "CREATE DATABASE $${url##*/}"

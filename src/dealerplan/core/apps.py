@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "dealerplan.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from . import tables2_speed
+
+        tables2_speed.install()

@@ -1,9 +1,13 @@
 """Base models every business record is composed from, and the one place scope is enforced."""
 
+import functools
+
 from django.db import models
 from django.utils import timezone
+from django.utils.choices import CallableChoiceIterator
+from django.utils.encoding import force_str
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .history import request_ip_address
@@ -44,12 +48,30 @@ class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
     pass
 
 
+@functools.lru_cache(maxsize=512)
+def _choice_labels(field, language: str) -> dict:
+    """A choice field's labels in one language, built once (Django rebuilds the mapping, and
+    translates every label to hash it, on each ``get_FOO_display()``)."""
+    return {key: force_str(label) for key, label in field.flatchoices}
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field):
+        """``get_FOO_display()`` from a cached label mapping; same result as Django's."""
+        if not field.choices or isinstance(field.choices, CallableChoiceIterator):
+            return super()._get_FIELD_display(field)  # choices that may change per call
+        try:
+            return _choice_labels(field, get_language() or "").get(
+                getattr(self, field.attname), getattr(self, field.attname)
+            )
+        except TypeError:  # an unhashable value: Django's own way
+            return super()._get_FIELD_display(field)
 
 
 class ArchivableModel(models.Model):

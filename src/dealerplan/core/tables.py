@@ -1,7 +1,9 @@
 """Column helpers shared by every list table."""
 
 import django_tables2 as tables
+from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
+from django.utils.html import conditional_escape
 
 from .templatetags.dealerplan import money
 
@@ -34,6 +36,16 @@ class LocalDateTimeColumn(tables.DateTimeColumn):
     """Shown in Asia/Shanghai; exported as a real local date-time cell, not UTC text."""
 
     export_as_field = True
+
+    def __init__(self, format=None, short=True, *args, **kwargs):
+        super().__init__(format, short, *args, **kwargs)
+        self.date_format = format or ("SHORT_DATETIME_FORMAT" if short else "DATETIME_FORMAT")
+
+    def render(self, value, bound_column, **kwargs):
+        """What DateTimeColumn's ``{{ value|date:format|default:default }}`` renders, without
+        compiling that template again for every cell (a third of a big table's time)."""
+        text = date_filter(timezone.template_localtime(value), self.date_format)
+        return conditional_escape(text or bound_column.default)
 
     def value(self, value):
         return timezone.localtime(value).replace(tzinfo=None) if value else None
