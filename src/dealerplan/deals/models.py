@@ -71,6 +71,12 @@ class Stage(TimeStampedModel):
         return self.name
 
 
+#: Neither won nor lost, not archived: the rows the board, tracking and forecast indexes hold.
+#: Written as "not won or lost" so that both ``status = 'open'`` and the board's
+#: ``NOT (status IN ('won', 'lost'))`` let PostgreSQL use these partial indexes.
+OPEN_DEAL = ~models.Q(status__in=[DealStatus.WON, DealStatus.LOST]) & models.Q(is_archived=False)
+
+
 class Deal(BusinessModel):
     """A sale in progress, from first contact to payment, with its key dates."""
 
@@ -122,6 +128,29 @@ class Deal(BusinessModel):
         indexes = [
             models.Index(fields=["store", "owner", "status"], name="deal_owner_status_idx"),
             models.Index(fields=["store", "next_follow_up_at"], name="deal_follow_up_idx"),
+            # The board: each stage's first open cards in board order (for a store, for one
+            # consultant), and its recently closed ones; the column counts from the same.
+            models.Index(
+                fields=["pipeline", "stage", "next_follow_up_at", "-amount", "id"],
+                condition=OPEN_DEAL,
+                name="deal_board_idx",
+            ),
+            models.Index(
+                fields=["owner", "pipeline", "stage", "next_follow_up_at", "-amount", "id"],
+                condition=OPEN_DEAL,
+                name="deal_board_owner_idx",
+            ),
+            models.Index(
+                fields=["pipeline", "stage", "updated_at"],
+                condition=models.Q(status__in=[DealStatus.WON, DealStatus.LOST], is_archived=False),
+                name="deal_closed_idx",
+            ),
+            # A store's open deals: the project tracking table (by pipeline) and the forecast.
+            models.Index(
+                fields=["store", "pipeline", "next_follow_up_at", "id"],
+                condition=OPEN_DEAL,
+                name="deal_open_store_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -268,6 +270,104 @@ def save_deal(user, deal: Deal) -> Deal:
     return deal
 
 
+# -- board -----------------------------------------------------------------------------------
+
+CLOSED_STATUSES = (DealStatus.WON, DealStatus.LOST)
+#: Closed deals stay on the board this long after their last change.
+BOARD_CLOSED_DAYS = 30
+#: Most urgent first: next follow-up, then the bigger deal.
+BOARD_ORDER = ("next_follow_up_at", "-amount", "pk")
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    stage: Stage
+    deals: list[Deal]  # the first cards in BOARD_ORDER
+    count: int  # all the stage's deals on the board
+    amount: Decimal
+
+    @property
+    def more(self) -> int:
+        return max(self.count - len(self.deals), 0)  # never negative, even if a deal just moved
+
+
+def board_deals(user, pipeline: Pipeline, *, owner_id: int | None = None):
+    """The pipeline's deals the user may see, of one consultant if ``owner_id`` is given."""
+    deals = Deal.objects.visible_to(user).filter(pipeline=pipeline, is_archived=False)
+    if owner_id is not None:
+        deals = deals.filter(owner_id=owner_id)
+    return deals
+
+
+def board_columns(
+    deals, stages: list[Stage], *, per_column: int, now: datetime.datetime | None = None
+) -> list[BoardColumn]:
+    """Each stage's count and amount of the deals on the board, and its first ``per_column`` cards.
+
+    A deal is on the board while open and for BOARD_CLOSED_DAYS after it was closed. The two
+    kinds are read apart, each from its partial index (``deal_board_idx``, ``deal_closed_idx``),
+    instead of every deal of the pipeline: counts and sums in one GROUP BY per kind, cards per
+    stage and kind with a LIMIT, in board order straight from the index. Where the database
+    allows LIMIT inside UNION ALL (PostgreSQL) the card parts are one query, else one each;
+    either way the number of queries depends on the stages only, never on the deals.
+    """
+    since = (now or timezone.now()) - datetime.timedelta(days=BOARD_CLOSED_DAYS)
+    open_deals = deals.exclude(status__in=CLOSED_STATUSES)
+    closed_deals = deals.filter(status__in=CLOSED_STATUSES, updated_at__gte=since)
+    count: dict[int, int] = defaultdict(int)
+    amount: dict[int, Decimal] = defaultdict(Decimal)
+    totals = [
+        part.order_by().values_list("stage_id").annotate(Count("pk"), Sum("amount"))
+        for part in (open_deals, closed_deals)
+    ]
+    for stage_id, n, total in totals[0].union(totals[1], all=True):
+        count[stage_id] += n
+        amount[stage_id] += total.quantize(FEN)  # exact on PostgreSQL; SQLite sums floats
+    parts = []
+    for stage in stages:
+        for part in (open_deals, closed_deals):
+            parts.append(
+                part.filter(stage=stage)
+                .order_by(*BOARD_ORDER)
+                .values_list("pk", flat=True)[:per_column]
+            )
+    if not parts:
+        ids = []
+    elif connections[deals.db].features.supports_slicing_ordering_in_compound:
+        ids = list(parts[0].union(*parts[1:], all=True))
+    else:
+        ids = [pk for part in parts for pk in part]
+    cards: dict[int, list[Deal]] = defaultdict(list)
+    for deal in deals.filter(pk__in=ids).select_related("customer", "owner").order_by(*BOARD_ORDER):
+        if len(cards[deal.stage_id]) < per_column:
+            cards[deal.stage_id].append(deal)
+    return [
+        BoardColumn(
+            stage=stage,
+            deals=cards[stage.pk],
+            count=count[stage.pk],
+            amount=amount[stage.pk],
+        )
+        for stage in stages
+    ]
+
+
+# -- project tracking ------------------------------------------------------------------------
+
+
+def fleet_projects(deals):
+    """The fleet / tender deals among ``deals`` (项目跟踪表).
+
+    Filtered by the ids of the fleet pipelines rather than a join on their kind, so PostgreSQL
+    reads just the store's fleet deals from ``deal_open_store_idx`` (store, pipeline) instead of
+    every open deal of the store. One small query for the ids.
+    """
+    fleet = list(
+        Pipeline.objects.filter(kind=PipelineKind.FLEET).order_by().values_list("pk", flat=True)
+    )
+    return deals.filter(pipeline_id__in=fleet)
+
+
 # -- key dates -------------------------------------------------------------------------------
 
 KEY_DATE_FIELDS = ("bid_date", "contract_date", "delivery_date", "acceptance_date")
@@ -375,26 +475,34 @@ def forecast(
     """Σ amount × stage probability of the open deals the user sees, by expected close month.
 
     ``months`` months from the current one; deals expected earlier (overdue closes) count in
-    the current month. Summed exactly in Decimal and rounded to the fen once per month (half
-    up), so the total is not the sum of rounded parts. Two queries whatever the deal count.
+    the current month. The database sums the amounts per close month and stage probability;
+    the weighting is exact in Decimal and rounded to the fen once per month (half up), so the
+    total is not the sum of rounded parts. Two queries whatever the deal count.
     """
     today = today or timezone.localdate()
     first = month_start(today)
     month_list = [add_months(first, n) for n in range(months)]
     end = add_months(first, months)
     qs = deals if deals is not None else Deal.objects.visible_to(user)
-    rows = qs.filter(
-        status=DealStatus.OPEN,
-        is_archived=False,
-        expected_close_date__isnull=False,
-        expected_close_date__lt=end,
-    ).values_list("expected_close_date", "amount", "stage__probability")
+    rows = (
+        qs.filter(
+            status=DealStatus.OPEN,
+            is_archived=False,
+            expected_close_date__isnull=False,
+            expected_close_date__lt=end,
+        )
+        .annotate(month=TruncMonth("expected_close_date"))
+        .order_by()
+        .values_list("month", "stage__probability")
+        .annotate(count=Count("pk"), amount=Sum("amount"))
+    )
     counts: dict[datetime.date, int] = defaultdict(int)
     amounts: dict[datetime.date, Decimal] = defaultdict(Decimal)
     weighted: dict[datetime.date, Decimal] = defaultdict(Decimal)
-    for close, amount, probability in rows:
-        month = max(month_start(close), first)
-        counts[month] += 1
+    for close_month, probability, count, amount in rows:
+        month = max(close_month, first)
+        amount = amount.quantize(FEN)  # exact on PostgreSQL; SQLite sums in floating point
+        counts[month] += count
         amounts[month] += amount
         weighted[month] += amount * probability
     targets = revenue_targets(user, month_list)

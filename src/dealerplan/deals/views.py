@@ -1,6 +1,3 @@
-import datetime
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,7 +5,7 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
@@ -18,14 +15,11 @@ from dealerplan.core.templatetags.dealerplan import money
 from dealerplan.core.views import ObjectDetailView, ObjectEditView, ObjectListView
 
 from . import services
-from .choices import DealStatus, PipelineKind
 from .filtersets import DealFilterSet, TrackingFilterSet
 from .forms import DealForm, MoveForm
 from .models import Deal, Pipeline, Stage
 from .tables import DealTable, TrackingTable
 
-#: Closed deals stay on the board this long after their last change.
-BOARD_CLOSED_DAYS = 30
 FORECAST_MONTHS = 6
 
 
@@ -109,6 +103,25 @@ class DealEditView(DealViewMixin, ObjectEditView):
 CARDS_PER_COLUMN = 30
 
 
+def pk_url(name: str):
+    """``reverse(name, args=[pk])`` for a whole board of cards at the cost of one reverse()."""
+    marker = "2147483647"
+    head, tail = reverse(name, args=[int(marker)]).split(marker, 1)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def stage_options(stages, selected) -> str:
+    """The <option>s of a card's stage select, ``selected`` chosen."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (stage.pk, " selected" if stage.pk == selected.pk else "", stage.name)
+            for stage in stages
+        ),
+    )
+
+
 class BoardView(LoginRequiredMixin, TemplateView):
     """Columns per stage of one pipeline; drag a card or use its select to move it."""
 
@@ -131,31 +144,27 @@ class BoardView(LoginRequiredMixin, TemplateView):
         can_move = services.can_edit_deals(user)
         if pipeline is not None:
             stages = list(Stage.objects.filter(pipeline=pipeline).order_by("position"))
-            since = timezone.now() - datetime.timedelta(days=BOARD_CLOSED_DAYS)
-            deals = (
-                Deal.objects.visible_to(user)
-                .filter(pipeline=pipeline, is_archived=False)
-                .exclude(status__in=[DealStatus.WON, DealStatus.LOST], updated_at__lt=since)
-                .select_related("customer", "owner")
-                .order_by("next_follow_up_at", "-amount", "pk")
-            )
             owner = self.request.GET.get("owner", "")
-            if owner.isdigit() and not user.sees_only_own:
-                deals = deals.filter(owner_id=owner)
-            by_stage = {stage.pk: [] for stage in stages}
-            for deal in deals:
-                by_stage.setdefault(deal.stage_id, []).append(deal)
+            deals = services.board_deals(
+                user,
+                pipeline,
+                owner_id=int(owner) if owner.isdigit() and not user.sees_only_own else None,
+            )
             list_url = reverse("deals:deal_list")
-            for stage in stages:
-                cards = by_stage[stage.pk]
+            detail_url, move_url = pk_url("deals:deal_detail"), pk_url("deals:move")
+            for column in services.board_columns(deals, stages, per_column=CARDS_PER_COLUMN):
+                for deal in column.deals:
+                    deal.detail_url, deal.move_url = detail_url(deal.pk), move_url(deal.pk)
                 columns.append(
                     {
-                        "stage": stage,
-                        "deals": cards[:CARDS_PER_COLUMN],
-                        "count": len(cards),
-                        "more": max(len(cards) - CARDS_PER_COLUMN, 0),
-                        "more_url": f"{list_url}?pipeline={pipeline.pk}&stage={stage.pk}",
-                        "amount": sum((d.amount for d in cards), start=Decimal("0")),
+                        "stage": column.stage,
+                        "deals": column.deals,
+                        "count": column.count,
+                        "more": column.more,
+                        "more_url": f"{list_url}?pipeline={pipeline.pk}&stage={column.stage.pk}",
+                        "amount": column.amount,
+                        # Every card of a column is in its stage: one <select> body for them all.
+                        "stage_options": stage_options(stages, column.stage),
                     }
                 )
             context["stages"] = stages
@@ -166,6 +175,7 @@ class BoardView(LoginRequiredMixin, TemplateView):
             columns=columns,
             can_move=can_move,
             show_store=user.sees_all_stores,
+            show_owner=not user.sees_only_own,
             now=timezone.now(),
             next_url=self.request.get_full_path(),
         )
@@ -225,12 +235,7 @@ class TrackingView(DealViewMixin, ObjectListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .filter(pipeline__kind=PipelineKind.FLEET)
-            .order_by("next_follow_up_at", "pk")
-        )
+        return services.fleet_projects(super().get_queryset()).order_by("next_follow_up_at", "pk")
 
     @property
     def export_filename(self):

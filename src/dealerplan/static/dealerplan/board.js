@@ -13,14 +13,24 @@
     return input ? input.value : "";
   }
 
-  function refreshTotals() {
-    board.querySelectorAll(".board-column").forEach(function (column) {
-      var cards = column.querySelectorAll(".deal-card");
-      var sum = 0;
-      cards.forEach(function (card) { sum += parseFloat(card.dataset.amount || "0"); });
-      column.querySelector("[data-count]").textContent = cards.length;
-      column.querySelector("[data-sum]").textContent = "¥" + yuan.format(sum);
-    });
+  // The header counts every deal of the stage, not only the cards shown, so a move shifts
+  // one card's worth from one column to the other (in fen, to stay exact).
+  function fen(value) {
+    return Math.round(parseFloat(value || "0") * 100);
+  }
+
+  function shiftTotals(column, direction, card) {
+    var count = column.querySelector("[data-count]");
+    var sum = column.querySelector("[data-sum]");
+    var total = fen(sum.dataset.value) + direction * fen(card.dataset.amount);
+    count.textContent = parseInt(count.textContent, 10) + direction;
+    sum.dataset.value = (total / 100).toFixed(2);
+    sum.textContent = "¥" + yuan.format(total / 100);
+  }
+
+  function moveTotals(from, to, card) {
+    shiftTotals(from, -1, card);
+    shiftTotals(to, 1, card);
   }
 
   function announce(text) {
@@ -62,9 +72,10 @@
     var from = card.parentElement;
     var next = card.nextElementSibling;
     var stage = column.dataset.stage;
-    if (card.closest(".board-column") === column) return;
+    var fromColumn = card.closest(".board-column");
+    if (fromColumn === column) return;
     column.querySelector("[data-cards]").appendChild(card);
-    refreshTotals();
+    moveTotals(fromColumn, column, card);
     var body = new FormData();
     body.append("stage", stage);
     fetch(card.dataset.moveUrl, {
@@ -84,7 +95,7 @@
       })
       .catch(function (error) {
         from.insertBefore(card, next);
-        refreshTotals();
+        moveTotals(column, fromColumn, card);
         announce(error.message);
         window.alert(error.message || board.dataset.errorText || "Error");
       });
