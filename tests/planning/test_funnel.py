@@ -365,7 +365,7 @@ def april(personas):
 
 
 def test_rates_are_measured_from_the_stores_month(april, django_assert_num_queries):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         rates = measure_rates(april.pk, months=1, today=TODAY)
     assert rates.as_dict() == {
         "order_to_delivery": D("0.95"),  # default: 3 settled orders
@@ -408,7 +408,7 @@ def test_another_store_sees_none_of_it(april, personas):
 
 
 def test_a_store_without_data_gets_the_defaults(personas, django_assert_num_queries):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         rates = measure_rates(personas.store.pk, today=TODAY)
     assert rates.as_dict() == DEFAULT_RATES.as_dict()
     assert rates.fallbacks == frozenset(RATE_NAMES)

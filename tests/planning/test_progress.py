@@ -5,16 +5,26 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dealerplan.activities.choices import TrafficKind
 from dealerplan.planning import services
 from dealerplan.planning.progress import month_progress
-from tests.factories import SalesOrderFactory, UserFactory
+from tests.factories import SalesOrderFactory, TrafficEntryFactory, UserFactory
 
 NOV = datetime.date(2026, 11, 1)
 TODAY = datetime.date(2026, 11, 16)  # Monday: the 11th of November's 21 working days
+
+
+@pytest.fixture(autouse=True)
+def _fresh_funnel_history():
+    """The store's measured funnel history is cached; ids repeat between tests."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def plan_november(personas, people):
@@ -81,6 +91,7 @@ class TestProgressPage:
         plan_november(personas, people)
 
         def queries():
+            cache.clear()  # the uncached path: measuring the store's history too
             with CaptureQueriesContext(connection) as ctx:
                 client.get(reverse("planning:progress"), {"month": "2026-11"})
             return len(ctx.captured_queries)
@@ -137,3 +148,30 @@ def test_a_shared_sale_is_credited_by_share_and_adds_up_exactly(personas):
     assert progress.store_row.cells["revenue"].actual == Decimal("100000.01")
     own = month_progress(personas.colleague, NOV, TODAY)
     assert own.rows[0].cells["revenue"].actual == theirs["revenue"].actual
+
+
+@pytest.mark.django_db
+def test_the_stores_funnel_history_is_measured_once_then_kept_a_quarter_hour(login, personas):
+    """The last three whole months' rates and walk-ins are read once, reused by later views,
+    and a late entry for those months shows once the kept figures expire (15 minutes)."""
+    plan_november(personas, [personas.consultant, personas.colleague])
+    client = login(personas.sales_manager)
+
+    def visit(minute):
+        moment = datetime.datetime(2026, 11, 16, 10, minute, tzinfo=datetime.UTC)
+        with time_machine.travel(moment, tick=False), CaptureQueriesContext(connection) as ctx:
+            page = client.get(reverse("planning:progress"))
+        return page.context["funnel"], len(ctx.captured_queries)
+
+    first, measured = visit(0)
+    for day in (6, 7, 8):  # three October walk-ins: one more a month for the two consultants
+        TrafficEntryFactory(
+            consultant=personas.consultant,
+            kind=TrafficKind.WALK_IN,
+            arrived_at=datetime.datetime(2026, 10, day, 3, 0, tzinfo=datetime.UTC),
+        )
+    kept, cached = visit(10)
+    assert cached < measured
+    assert kept.need == first.need and kept.rates == first.rates
+    later, _ = visit(16)
+    assert later.need.walk_in_traffic == first.need.walk_in_traffic + 1

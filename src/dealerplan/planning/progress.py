@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from dealerplan.orders.choices import OrderStatus
 from dealerplan.orders.models import SalesOrder
 
 from .choices import Metric, PeriodType, PlanScope
-from .funnel import back_calculate, compare_to_quota, measure_rates, months_back
+from .funnel import Rates, back_calculate, compare_to_quota, measure_rates, months_back
 from .models import Plan, PlanLine, WorkdayOverride
 from .pace import MONEY, SHARE, UNITS, Pace, contribution, pace
 from .services import month_end
@@ -47,6 +48,10 @@ class Progress:
     store_row: Row | None
     rows: list[Row]
     team_rows: list[Row] = field(default_factory=list)
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
 
 
 def workdays_for(store_id, month: datetime.date, today: datetime.date) -> tuple[int, int]:
@@ -132,7 +137,11 @@ def month_progress(user, month: datetime.date, today: datetime.date | None = Non
         .order_by("scope", "consultant__username")
     )
     lines = {}
-    for line in PlanLine.objects.filter(plan__in=plans, metric__in=PROGRESS_METRICS):
+    # Ordered within each plan as the model orders lines (the last per metric wins), without
+    # joining the plan table just to sort by it.
+    for line in PlanLine.objects.filter(plan__in=plans, metric__in=PROGRESS_METRICS).order_by(
+        "plan_id", "metric", "series"
+    ):
         lines.setdefault(line.plan_id, {})[line.metric] = line
     actuals = order_actuals(user, month)
     store_id = user.store_id or (plans[0].store_id if plans else None)
@@ -195,6 +204,34 @@ class FunnelView:
     people: int
 
 
+#: How long a store's measured funnel history is kept (see :func:`store_history`).
+HISTORY_CACHE_SECONDS = 15 * 60
+
+
+def store_history(store_id, today: datetime.date) -> tuple[Rates, int]:
+    """The store's conversion rates and walk-in count over the three whole months before today.
+
+    Both read only finished months, which seldom change, while measuring them scans months of a
+    busy store's activities (far more than a page may take). So they are cached per store and
+    period for :data:`HISTORY_CACHE_SECONDS`: a late edit to those months shows within that time.
+    """
+    start, end = months_back(today, 3)
+    key = f"planning:funnel-history:v1:{store_id}:{start:%Y-%m}:{end:%Y-%m}"
+    history = cache.get(key)
+    if history is None:
+        rates = measure_rates(store_id, months=3, today=today)
+        # Local midnights, not ``arrived_at__date``, so the store/time index serves the range.
+        walk_ins = TrafficEntry.objects.filter(
+            store_id=store_id,
+            kind=TrafficKind.WALK_IN,
+            arrived_at__gte=_local_midnight(start),
+            arrived_at__lt=_local_midnight(end),
+        ).count()
+        history = (rates, walk_ins)
+        cache.set(key, history, HISTORY_CACHE_SECONDS)
+    return history
+
+
 def funnel_for(user, progress: Progress, today: datetime.date) -> FunnelView | None:
     """What the month's unit goal needs (traffic, test drives, calls, visits) at the store's
     measured conversion rates, beside the fixed quotas of the people who must do it."""
@@ -207,14 +244,7 @@ def funnel_for(user, progress: Progress, today: datetime.date) -> FunnelView | N
     line = row.cells[Metric.UNITS].line if row is not None else None
     if line is None or user.store_id is None or progress.workdays_total == 0:
         return None
-    rates = measure_rates(user.store_id, months=3, today=today)
-    start, end = months_back(today, 3)
-    walk_ins = TrafficEntry.objects.filter(
-        store_id=user.store_id,
-        kind=TrafficKind.WALK_IN,
-        arrived_at__date__gte=start,
-        arrived_at__date__lt=end,
-    ).count()
+    rates, walk_ins = store_history(user.store_id, today)
     consultants = max(len(progress.rows), 1)
     expected_walk_ins = round(walk_ins / 3 / consultants * people)
     goal = int(line.goal)
