@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dealerplan.activities import my_day
 from dealerplan.activities.models import Activity, ActivityQuota
 from dealerplan.activities.my_day import build_my_day
 from tests.factories import ActivityFactory, CustomerFactory, DealFactory, VehicleFactory
@@ -100,6 +101,43 @@ class TestDueList:
         assert [a.kind for a in day.planned_today] == ["visit"]
         assert [a.notes for a in day.important] == ["报价单"]
 
+    def test_due_list_is_capped_but_totals_count_every_due_customer(
+        self, personas, frozen, monkeypatch
+    ):
+        monkeypatch.setattr(my_day, "DUE_LIMIT", 3)
+        c = personas.consultant
+        for hours in (-50, -40, -30, -20):
+            CustomerFactory(owner=c, intention_level="B", next_follow_up_at=due(hours / 24))
+        CustomerFactory.create_batch(2, owner=c, intention_level="H", next_follow_up_at=due(0.1))
+        day = build_my_day(c)
+        assert len(day.due) == 3
+        assert (day.overdue_total, day.due_total) == (4, 6)
+
+    def test_nothing_due_counts_zero(self, personas, frozen):
+        CustomerFactory(owner=personas.consultant, next_follow_up_at=due(2))
+        day = build_my_day(personas.consultant)
+        assert (day.due, day.overdue_total, day.due_total) == ([], 0, 0)
+
+    def test_planned_today_is_capped_in_time_order_and_counts_the_rest(
+        self, personas, frozen, monkeypatch
+    ):
+        monkeypatch.setattr(my_day, "PLANNED_LIMIT", 2)
+        customer = CustomerFactory(owner=personas.consultant)
+        for hours in (5, 1, 3):
+            ActivityFactory(
+                customer=customer,
+                status="planned",
+                done_at=None,
+                planned_at=due(hours / 24),
+                location=f"{hours}点",
+            )
+        ActivityFactory(
+            customer=customer, status="planned", done_at=None, planned_at=due(1), location="明天"
+        )
+        day = build_my_day(personas.consultant)
+        assert [a.location for a in day.planned_today] == ["1点", "3点"]
+        assert (day.planned_total, day.planned_more) == (3, 1)
+
 
 @pytest.mark.django_db
 class TestMyDayPage:
@@ -108,6 +146,33 @@ class TestMyDayPage:
         page = login(personas.consultant).get(MY_DAY).text
         assert "张三" in page
         assert "上午" in page
+
+    def test_more_planned_than_shown_links_to_the_calendar(
+        self, login, personas, frozen, monkeypatch
+    ):
+        monkeypatch.setattr(my_day, "PLANNED_LIMIT", 1)
+        customer = CustomerFactory(owner=personas.consultant)
+        ActivityFactory.create_batch(
+            3, customer=customer, status="planned", done_at=None, planned_at=due(0.1)
+        )
+        client = login(personas.consultant)
+        page = client.get(MY_DAY).text
+        assert page.count("?planned=") == 1
+        more = page[page.index('id="planned-more"') :].split("</a>")[0]
+        assert f'href="{reverse("calendar:week")}"' in more and "2" in more
+        monkeypatch.setattr(my_day, "PLANNED_LIMIT", 3)
+        assert 'id="planned-more"' not in client.get(MY_DAY).text
+
+    def test_due_rows_link_to_the_customer_and_its_log_and_plan_forms(
+        self, login, personas, frozen
+    ):
+        customer = CustomerFactory(owner=personas.consultant, next_follow_up_at=due(-1))
+        page = login(personas.consultant).get(MY_DAY).text
+        log = reverse("activities:log_activity", args=[customer.pk])
+        assert f'href="{customer.get_absolute_url()}"' in page
+        assert f'hx-get="{log}?kind=call"' in page and f'hx-get="{log}?kind=visit"' in page
+        assert f'hx-get="{reverse("activities:plan_activity", args=[customer.pk])}"' in page
+        assert 'aria-label="记录电话"' in page
 
     def test_query_count_is_the_same_for_10_and_500_due_items(self, login, personas, frozen):
         client = login(personas.consultant)

@@ -117,7 +117,9 @@ def collection_reminders(user, today: datetime.date) -> Collections:
             found=Window(Count("pk")),
             found_owed=Window(Sum("amount_owed"), output_field=MONEY),
         )
-        .select_related("customer", "consultant")
+        # Fetched for the shown rows only: a join would read every owing order's customer
+        # before the window counts and the limit.
+        .prefetch_related("customer", "consultant")
         .order_by("overdue_rank", "-amount_owed", "order_date", "pk")[:limit]
     )
     result = Collections(store_wide=store_wide)

@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,16 +29,22 @@ def home(request):
     """Consultants start on My Day; managers get the store's summary."""
     if request.user.sees_only_own:
         return redirect("activities:my_day")
-    customers = Customer.objects.visible_to(request.user).active()
     now = timezone.now()
     end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59)
-    open_leads = customers.filter(intention_level__in=IntentionLevel.open_levels())
-    context = {
-        "customer_count": customers.count(),
-        "open_lead_count": open_leads.count(),
-        "overdue_count": open_leads.filter(next_follow_up_at__lt=now).count(),
-        "due_today_count": open_leads.filter(
-            next_follow_up_at__gte=now, next_follow_up_at__lte=end_of_day
-        ).count(),
-    }
+    # One pass over the store's customers for all four cards: each count on its own read the
+    # whole store's rows again.
+    open_lead = Q(intention_level__in=IntentionLevel.open_levels())
+    context = (
+        Customer.objects.visible_to(request.user)
+        .active()
+        .aggregate(
+            customer_count=Count("pk"),
+            open_lead_count=Count("pk", filter=open_lead),
+            overdue_count=Count("pk", filter=open_lead & Q(next_follow_up_at__lt=now)),
+            due_today_count=Count(
+                "pk",
+                filter=open_lead & Q(next_follow_up_at__gte=now, next_follow_up_at__lte=end_of_day),
+            ),
+        )
+    )
     return render(request, "home.html", context)
