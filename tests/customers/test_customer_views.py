@@ -193,6 +193,7 @@ class TestCustomerList:
                 assert client.get(reverse("customers:customer_list")).status_code == 200
             return len(ctx.captured_queries)
 
+        client.get(reverse("customers:customer_list"))  # the first request stamps the session
         CustomerFactory.create_batch(10, owner=personas.consultant, intended_trim=trim)
         with_10 = count_queries()
         CustomerFactory.create_batch(190, owner=personas.consultant, intended_trim=trim)
@@ -256,6 +257,29 @@ class TestSearch:
         mine = Customer.objects.visible_to(personas.consultant)
         assert list(mine.search(vehicle.vin)) == [buyer]
         assert list(mine.search(vehicle.vin[-8:].lower())) == [buyer]
+
+    def test_two_characters_of_a_name_or_two_initials_find_the_customer(self, personas):
+        zhang = CustomerFactory(owner=personas.consultant, name="张晓阳")
+        CustomerFactory(owner=personas.consultant, name="李晓红")
+        mine = Customer.objects.visible_to(personas.consultant)
+        assert list(mine.search("张晓")) == [zhang]
+        assert list(mine.search("晓阳")) == [zhang]
+        assert set(mine.search("zx")) == {zhang}
+        assert list(mine.search("xy")) == [zhang]
+
+    def test_digits_of_a_plate_find_the_buyer_as_well_as_phones(self, personas):
+        buyer = CustomerFactory(owner=personas.consultant, phone="13900000001")
+        SalesOrderFactory(customer=buyer, plate_number="京A12345")
+        caller = CustomerFactory(owner=personas.consultant, phone="13812345678")
+        CustomerFactory(owner=personas.consultant, phone="13700000000")
+        mine = Customer.objects.visible_to(personas.consultant)
+        assert set(mine.search("12345")) == {buyer, caller}
+        assert list(mine.search("京a·123")) == [buyer]
+
+    def test_a_plate_on_another_stores_customer_stays_invisible(self, personas):
+        stranger = CustomerFactory(owner=personas.other_consultant)
+        SalesOrderFactory(customer=stranger, plate_number="京B54321")
+        assert list(Customer.objects.visible_to(personas.consultant).search("54321")) == []
 
     def test_top_bar_search_box_is_on_every_page(self, login, personas):
         page = login(personas.consultant).get(reverse("activities:my_day")).text

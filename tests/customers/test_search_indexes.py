@@ -23,3 +23,29 @@ def test_trigram_indexes_exist_and_serve_pinyin_search():
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "customer_search_text_trgm" in plan
+
+
+@pytest.mark.django_db
+def test_two_character_search_is_served_by_the_bigram_index():
+    from dealerplan.customers.models import Customer
+
+    queryset = Customer.objects.search("张晓").order_by().values("pk")
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "customer_search_bigrams" in plan
+
+
+@pytest.mark.django_db
+def test_plate_digits_are_served_by_the_plate_trigram_index():
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT customer_id FROM orders_salesorder WHERE plate_number LIKE %s",
+            ["%12345%"],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "order_plate_trgm" in plan

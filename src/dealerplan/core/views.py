@@ -79,6 +79,10 @@ class ObjectListView(ScopedViewMixin, SingleTableMixin, FilterView):
         kwargs["data"] = self.request.GET
         return kwargs
 
+    def paginate_queryset(self, queryset, page_size):
+        """The table paginates (``paginator_class``); a second paginator would count again."""
+        return None, None, queryset, False
+
     def filtered_queryset(self):
         filterset = self.get_filterset(self.get_filterset_class())
         return filterset.qs if filterset.is_valid() else filterset.queryset.none()
@@ -117,12 +121,14 @@ class ObjectListView(ScopedViewMixin, SingleTableMixin, FilterView):
         query = self.request.GET.copy()
         query.pop("page", None)
         query["export"] = "xlsx"
+        paginator = getattr(context["table"], "paginator", None)
         context.update(
             page_title=capfirst(self.model._meta.verbose_name_plural),
             filter_form=self.filterset.form,
             export_url=f"{self.request.path}?{query.urlencode()}",
-            result_count=context["table"].paginator.count
-            if getattr(context["table"], "paginator", None)
+            # An int, or "about N" from a paginator that estimates huge counts.
+            result_count=getattr(paginator, "display_count", paginator.count)
+            if paginator
             else len(self.object_list),
         )
         return context

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from dealerplan.activities.models import Activity
 from dealerplan.core.exports_policy import list_name_for, policy_for
+from dealerplan.core.pagination import LargeListPaginator
 from dealerplan.core.views import ObjectDetailView, ObjectEditView, ObjectListView
 
 from . import services
@@ -25,6 +26,8 @@ class CustomerListView(CustomerViewMixin, ObjectListView):
     template_name = "customers/customer_list.html"
     filterset_class = CustomerFilterSet
     table_class = CustomerTable
+    # A group sees a million customers: no full count, and deep pages fetched by key.
+    paginator_class = LargeListPaginator
 
     def export_table(self):
         table = super().export_table()
