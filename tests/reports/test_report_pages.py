@@ -330,3 +330,42 @@ def test_the_sticky_column_styles_carry_the_pages_nonce(login, personas):
     page = login(personas.consultant).get(url("sales_plan", month="2026-10"))
     assert "<style>" not in page.text
     assert '<style nonce="' in page.text and "position: sticky" in page.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", MONTHLY)
+def test_group_wide_query_count_does_not_grow_with_rows(login, personas, store_data, name):
+    client = login(personas.group_manager)
+    address = url(name, month="2026-10")
+    count_queries(client, address)  # the first request after logging in also cleans up
+    few = count_queries(client, address)
+    for number in range(4):
+        add_seller(personas.other_store, f"far{number}", store_data)
+    assert count_queries(client, address) == few
+
+
+@pytest.mark.django_db
+def test_group_visit_plan_page_counts_by_store_and_the_export_lists_accounts(
+    login, personas, store_data
+):
+    client = login(personas.group_manager)
+    page = client.get(url("visit_plan", month="2026-10"))
+    assert _("By store") in page.text
+    assert _("Choose a store to list each account to visit.") in page.text
+    assert personas.store.name in page.text and personas.other_store.name in page.text
+    tables = page.text.split("<tbody>", 1)[1]  # past the filters, which name everyone
+    assert personas.consultant.display_name not in tables  # no account rows
+    book = workbook(client.get(url("visit_plan", month="2026-10", export="xlsx")))
+    accounts = book.worksheets[-1]
+    consultants = {accounts.cell(row, 3).value for row in range(4, accounts.max_row + 1)}
+    assert personas.consultant.display_name in consultants
+    assert personas.other_consultant.display_name in consultants
+
+
+@pytest.mark.django_db
+def test_the_chosen_consultant_stays_selected_in_the_filter(login, personas, store_data):
+    page = login(personas.sales_manager).get(
+        url("sales_stats", month="2026-10", consultant=personas.colleague.pk)
+    )
+    assert f'<option value="{personas.colleague.pk}" selected>' in page.text
+    assert page.text.count(" selected>") == 2  # the consultant, and "All teams"

@@ -263,6 +263,29 @@ class TestMonthlySalesStatistics:
 
 
 @pytest.mark.django_db
+def test_a_group_manager_narrowed_to_a_store_gets_the_same_figures(personas, october):
+    """Only the store's orders are read, yet a sale shared with another store still counts."""
+    sale(
+        personas.other_consultant,
+        datetime.date(2026, 10, 14),
+        total="90000.03",
+        gross_profit="900.01",
+        of_series=october[0],
+        co_consultant=personas.consultant,
+        co_share=Decimal("0.25"),
+    )
+    group = personas.group_manager
+    narrowed = services.sales_stats(Selection(group, store=personas.store), OCTOBER, TODAY)
+    counted = order_actuals(group, OCTOBER)
+    subtotals = {r["consultant"]: r for r in rows_of(narrowed) if r["series"] == all_series()}
+    assert set(subtotals) == {personas.consultant.display_name, personas.colleague.display_name}
+    for person in (personas.consultant, personas.colleague):
+        for metric in ("units", "revenue", "gross_profit"):
+            assert subtotals[person.display_name][f"{metric}_actual"] == counted[person.pk][metric]
+    assert totals_of(narrowed)["units_actual"] == Decimal("4.25")
+
+
+@pytest.mark.django_db
 class TestYearPlan:
     @pytest.fixture
     def plans(self, personas):

@@ -4,10 +4,14 @@ import datetime
 
 import pytest
 import time_machine
+from django.utils.translation import gettext as _
 
-from dealerplan.activities.choices import ActivityStatus
+from dealerplan.activities.choices import ActivityKind, ActivityStatus
+from dealerplan.activities.models import FollowUpPolicy
+from dealerplan.planning import visitplan
 from dealerplan.reports import services
 from dealerplan.reports.services import Selection
+from tests.factories import ActivityFactory
 from tests.reports.factories_reports import OCTOBER, account, at, visit
 
 BEFORE_OCTOBER = at(datetime.date(2026, 9, 30), 20)
@@ -148,3 +152,92 @@ class TestMonthlyVisitStatistics:
             personas.other_consultant.display_name
         ]
         assert report.tables[0].totals.cells["visits"] == 1
+
+
+def counted_by_store(plan) -> dict:
+    """(consultant's store, tier, status) -> accounts, from the listed rows."""
+    counts: dict = {}
+    for row in plan.rows:
+        key = (row.consultant.store_id, row.customer.account_tier, row.status)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+@pytest.mark.django_db
+class TestGroupWideVisitPlan:
+    @pytest.fixture
+    def busy(self, personas, accounts):
+        """Every status in both stores, and a store that visits its tier-1 accounts monthly."""
+        visit(accounts["vip1"], at(datetime.date(2026, 10, 9)))
+        visit(accounts["vip2"], at(datetime.date(2026, 10, 27), 14), status=ActivityStatus.PLANNED)
+        # 25 days before the end of October: not due at 60 days, due at the other store's 20.
+        theirs = account(personas.other_consultant, "tier1", name="外店一级")
+        visit(theirs, at(datetime.date(2026, 10, 6)))
+        FollowUpPolicy.objects.create(store=personas.other_store, tier1_visit_days=20)
+        return accounts
+
+    def test_counts_in_sql_match_the_listed_accounts(self, personas, busy):
+        for moment in (BEFORE_OCTOBER, at(datetime.date(2026, 10, 30), 16)):  # no day left
+            with time_machine.travel(moment, tick=False):
+                plan = visitplan.build_visit_plan(personas.group_manager, OCTOBER)
+                counts = visitplan.plan_counts(personas.group_manager, OCTOBER, by="owner__store")
+            flat = {
+                (store, tier, status): number
+                for (store, tier), bucket in counts.items()
+                for status, number in bucket.items()
+                if number
+            }
+            assert flat == counted_by_store(plan)
+        assert "外店一级" in {row.customer.name for row in plan.rows}
+
+    def test_the_group_page_counts_by_store_instead_of_listing_accounts(self, personas, busy):
+        with time_machine.travel(BEFORE_OCTOBER, tick=False):
+            report = services.visit_plan(Selection(personas.group_manager), OCTOBER)
+            listed = services.visit_plan(Selection(personas.group_manager), OCTOBER, accounts=True)
+        assert [table.title for table in report.tables] == [_("By tier"), _("By store")]
+        assert report.tables[1].note
+        by_store = {row["store"]: row for row in cells(report, 1)}
+        assert by_store[personas.store.name]["accounts"] == 4
+        assert (
+            by_store[personas.store.name]["done"],
+            by_store[personas.store.name]["planned"],
+        ) == (
+            1,
+            1,
+        )
+        assert by_store[personas.other_store.name]["accounts"] == 2
+        assert report.tables[1].totals.cells["accounts"] == 6
+        # The figures are the listed accounts' figures; the Excel file lists them too.
+        assert report.tables[0].totals.cells == listed.tables[0].totals.cells
+        assert cells(report, 1) == cells(listed, 1)
+        assert len(listed.tables[2].rows) == 6
+
+    def test_a_chosen_store_lists_every_account_of_that_store_only(self, personas, busy):
+        with time_machine.travel(BEFORE_OCTOBER, tick=False):
+            report = services.visit_plan(
+                Selection(personas.group_manager, store=personas.other_store), OCTOBER
+            )
+        assert [table.title for table in report.tables] == [_("By tier"), _("Accounts")]
+        assert {r["customer"] for r in cells(report, 1)} == {"外店公司", "外店一级"}
+
+
+@pytest.mark.django_db
+def test_group_visit_statistics_count_a_customer_once_across_consultants(personas, accounts):
+    """Two consultants visiting one customer: two visits, one customer in its tier."""
+    visit(accounts["vip1"], at(datetime.date(2026, 10, 15)))
+    ActivityFactory(
+        customer=accounts["vip1"],
+        owner=personas.colleague,
+        kind=ActivityKind.VISIT,
+        done_at=at(datetime.date(2026, 10, 16)),
+    )
+    with time_machine.travel(AFTER_OCTOBER, tick=False):
+        report = services.visit_stats(Selection(personas.group_manager), OCTOBER)
+    vip = {row["tier"]: row for row in cells(report, 0)}["VIP"]
+    assert (vip["visits"], vip["customers"]) == (2, 1)
+    people = {row["consultant"]: row for row in cells(report, 1)}
+    assert people[personas.consultant.display_name]["customers"] == 1
+    assert people[personas.colleague.display_name]["customers"] == 1
+    assert report.tables[0].totals.cells["customers"] == 1
+    # Everyone's plan: 4 accounts in this store (丁公司 is not due), 1 in the other one.
+    assert report.tables[0].totals.cells["planned"] == 5

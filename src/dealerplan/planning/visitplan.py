@@ -16,7 +16,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from dealerplan.activities.models import Activity, FollowUpPolicy
 from dealerplan.activities.services import plan_activity
 from dealerplan.customers.choices import AccountTier, IntentionLevel
 from dealerplan.customers.models import Customer
+from dealerplan.org.models import User
 
 from .breakdown import split
 from .models import WorkdayOverride
@@ -38,6 +40,7 @@ STATUS_DONE = "done"
 STATUS_PLANNED = "planned"
 STATUS_PROPOSED = "proposed"
 STATUS_UNSCHEDULED = "unscheduled"
+STATUSES = (STATUS_DONE, STATUS_PLANNED, STATUS_PROPOSED, STATUS_UNSCHEDULED)
 
 
 # --- pure part -------------------------------------------------------------------------------
@@ -87,21 +90,47 @@ def shift_month(month: datetime.date, months: int) -> datetime.date:
 # --- database part ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Account:
+    """What a row needs of its customer (and the address a planned visit takes as its
+    place): read as plain values, thousands of model instances would cost more than the
+    query. ``pk`` is all ``plan_activity`` needs to find the customer again."""
+
+    pk: int
+    name: str
+    account_tier: str
+    district: str
+    address: str
+    store_id: int
+    owner_id: int
+
+    def get_account_tier_display(self) -> str:
+        return str(AccountTier(self.account_tier).label)
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:customer_detail", args=[self.pk])
+
+
+ACCOUNT_FIELDS = ("pk", "name", "account_tier", "district", "address", "store_id", "owner_id")
+
+
 @dataclass
 class VisitRow:
-    customer: Customer
+    customer: Account
     consultant: object
     last_visit_at: datetime.datetime | None
     done_at: datetime.datetime | None
     planned_at: datetime.datetime | None
     proposed_on: datetime.date | None = None
 
+    def __post_init__(self):
+        moment = self.done_at or self.planned_at
+        self._kept_on = timezone.localdate(moment) if moment is not None else None
+
     @property
     def date(self) -> datetime.date | None:
-        for moment in (self.done_at, self.planned_at):
-            if moment is not None:
-                return timezone.localdate(moment)
-        return self.proposed_on
+        """The day of the visit done or planned this month, else the proposed day."""
+        return self._kept_on or self.proposed_on
 
     @property
     def status(self) -> str:
@@ -115,12 +144,17 @@ class VisitRow:
 
     @property
     def status_label(self) -> str:
-        return {
-            STATUS_DONE: _("Visited this month"),
-            STATUS_PLANNED: _("Planned"),
-            STATUS_PROPOSED: _("Proposed"),
-            STATUS_UNSCHEDULED: _("No working day left"),
-        }[self.status]
+        return status_labels()[self.status]
+
+
+def status_labels() -> dict[str, str]:
+    """Status -> its label in the active language (a long list looks them up once)."""
+    return {
+        STATUS_DONE: _("Visited this month"),
+        STATUS_PLANNED: _("Planned"),
+        STATUS_PROPOSED: _("Proposed"),
+        STATUS_UNSCHEDULED: _("No working day left"),
+    }
 
 
 @dataclass
@@ -172,14 +206,12 @@ def _open_days(
     return days
 
 
-def build_visit_plan(user, month: datetime.date, now=None) -> VisitPlan:
-    """The month's table for everyone ``user`` may see, in four queries."""
-    now = now or timezone.now()
-    start, end = _aware(month), _aware(month_end(month) + datetime.timedelta(days=1))
-    visit = Q(activities__kind=ActivityKind.VISIT)
-    done = visit & Q(activities__status=ActivityStatus.DONE)
-    planned = visit & Q(activities__status=ActivityStatus.PLANNED)
-    customers = list(
+def key_accounts(user, narrow: Q | None = None):
+    """The VIP and tier-1 accounts ``user`` may see that have an owner and are not lost.
+
+    ``narrow`` (on the customer) only ever filters what ``visible_to`` returned.
+    """
+    customers = (
         Customer.objects.visible_to(user)
         .filter(
             is_archived=False,
@@ -187,49 +219,68 @@ def build_visit_plan(user, month: datetime.date, now=None) -> VisitPlan:
             account_tier__in=[AccountTier.VIP, AccountTier.TIER1],
         )
         .exclude(intention_level=IntentionLevel.F)
-        .select_related("owner")
+    )
+    return customers.filter(narrow) if narrow is not None else customers
+
+
+def _visits(**lookups):
+    """The visits of the outer query's customer, whoever made them (a correlated subquery)."""
+    return Activity.objects.filter(customer=OuterRef("pk"), kind=ActivityKind.VISIT, **lookups)
+
+
+def build_visit_plan(user, month: datetime.date, now=None, narrow: Q | None = None) -> VisitPlan:
+    """The month's table for everyone ``user`` may see (``narrow``: fewer), in four queries.
+
+    Each account's visits are read by two index look-ups (its last visit done before the
+    month's end, its first planned this month) rather than a join over all its activities,
+    so the cost follows the number of key accounts, not of activities.
+    """
+    now = now or timezone.now()
+    start, end = _aware(month), _aware(month_end(month) + datetime.timedelta(days=1))
+    customers = [
+        (Account(*fields), last_done, planned_in_month)
+        for *fields, last_done, planned_in_month in key_accounts(user, narrow)
+        .order_by()
         .annotate(
-            last_visit_before=Max(
-                "activities__done_at", filter=done & Q(activities__done_at__lt=start)
+            last_done=Subquery(
+                _visits(status=ActivityStatus.DONE, done_at__lt=end)
+                .order_by("-done_at")
+                .values("done_at")[:1]
             ),
-            done_this_month=Max(
-                "activities__done_at",
-                filter=done & Q(activities__done_at__gte=start, activities__done_at__lt=end),
-            ),
-            planned_this_month=Min(
-                "activities__planned_at",
-                filter=planned
-                & Q(activities__planned_at__gte=start, activities__planned_at__lt=end),
+            planned_this_month=Subquery(
+                _visits(status=ActivityStatus.PLANNED, planned_at__gte=start, planned_at__lt=end)
+                .order_by("planned_at")
+                .values("planned_at")[:1]
             ),
         )
-    )
-    store_ids = {c.store_id for c in customers}
+        .values_list(*ACCOUNT_FIELDS, "last_done", "planned_this_month")
+    ]
+    owners = {
+        person.pk: person
+        for person in User.objects.filter(pk__in={c.owner_id for c, *_rest in customers})
+    }
+    store_ids = {c.store_id for c, *_rest in customers}
     tier1_days = {
         store_id: days
         for store_id, days in FollowUpPolicy.objects.filter(store_id__in=store_ids).values_list(
             "store_id", "tier1_visit_days"
         )
     }
-    overrides: dict = {}
-    for store_id, day, flag in WorkdayOverride.objects.filter(
-        store_id__in=store_ids, date__gte=month, date__lte=month_end(month)
-    ).values_list("store_id", "date", "is_workday"):
-        overrides.setdefault(store_id, {})[day] = flag
+    overrides = _overrides(store_ids | {person.store_id for person in owners.values()}, month)
 
     by_consultant: dict[int, list[VisitRow]] = {}
     last_day = month_end(month)
-    for customer in customers:
+    for customer, last_done, planned_in_month in customers:
         row = VisitRow(
             customer=customer,
-            consultant=customer.owner,
-            last_visit_at=customer.done_this_month or customer.last_visit_before,
-            done_at=customer.done_this_month,
-            planned_at=customer.planned_this_month,
+            consultant=owners[customer.owner_id],
+            last_visit_at=last_done,
+            done_at=last_done if last_done is not None and last_done >= start else None,
+            planned_at=planned_in_month,
         )
         if customer.account_tier == AccountTier.TIER1 and row.done_at is None:
             every = tier1_days.get(customer.store_id) or DEFAULT_TIER_DAYS["tier1"]
-            last = customer.last_visit_before
-            last_on = timezone.localdate(last) if last else None
+            last_on = timezone.localdate(last_done) if last_done else None  # before the month
             if row.planned_at is None and not tier1_due(last_on, last_day, every):
                 continue
         by_consultant.setdefault(customer.owner_id, []).append(row)
@@ -254,6 +305,98 @@ def build_visit_plan(user, month: datetime.date, now=None) -> VisitPlan:
         groups.append(ConsultantVisits(consultant, rows))
     groups.sort(key=lambda g: (g.consultant.username, g.consultant.pk))
     return VisitPlan(month=month, groups=groups)
+
+
+def _overrides(store_ids, month: datetime.date) -> dict:
+    """Store id -> {date: is a working day} for the month's overridden days."""
+    overrides: dict = {}
+    for store_id, day, flag in WorkdayOverride.objects.filter(
+        store_id__in=store_ids, date__gte=month, date__lte=month_end(month)
+    ).values_list("store_id", "date", "is_workday"):
+        overrides.setdefault(store_id, {})[day] = flag
+    return overrides
+
+
+# How ``plan_counts`` classes an account in SQL, as ``VisitRow.status`` does in Python.
+_DONE, _PLANNED, _WAITING, _NOT_DUE = 1, 2, 3, 4
+
+
+def _tier1_recently_visited(month: datetime.date) -> Q:
+    """A tier-1 account visited within its store's rhythm before the month (not due, see
+    ``tier1_due``): a done visit on or after ``month_end - (days - 1)``, before the month."""
+    start, last_day = _aware(month), month_end(month)
+    default = DEFAULT_TIER_DAYS["tier1"]
+    stores_by_days: dict[int, list[int]] = {}
+    for store_id, days in FollowUpPolicy.objects.values_list("store_id", "tier1_visit_days"):
+        stores_by_days.setdefault(days or default, []).append(store_id)
+    with_policy = [pk for ids in stores_by_days.values() for pk in ids]
+    stores_by_days.setdefault(default, [])
+    condition = None
+    for days, store_ids in stores_by_days.items():
+        since = _aware(last_day - datetime.timedelta(days=days - 1))
+        visited = Q(
+            Exists(_visits(status=ActivityStatus.DONE, done_at__gte=since, done_at__lt=start))
+        )
+        if days != default:
+            part = Q(store_id__in=store_ids) & visited
+        elif with_policy:  # the default rhythm: its stores and every store without a policy
+            part = (Q(store_id__in=store_ids) | ~Q(store_id__in=with_policy)) & visited
+        else:
+            part = visited
+        condition = part if condition is None else condition | part
+    return condition
+
+
+def plan_counts(user, month: datetime.date, now=None, by: str = "owner", narrow=None) -> dict:
+    """The month's plan counted in SQL: (``by`` value, tier) -> {status: accounts}.
+
+    ``by`` is "owner" or "owner__store". The same accounts and statuses as
+    ``build_visit_plan`` without loading them: each account is classed once by a CASE of
+    index look-ups and the database counts the classes. Three queries.
+    """
+    now = now or timezone.now()
+    start, end = _aware(month), _aware(month_end(month) + datetime.timedelta(days=1))
+    state = Case(
+        When(
+            Exists(_visits(status=ActivityStatus.DONE, done_at__gte=start, done_at__lt=end)),
+            then=Value(_DONE),
+        ),
+        When(
+            Exists(
+                _visits(status=ActivityStatus.PLANNED, planned_at__gte=start, planned_at__lt=end)
+            ),
+            then=Value(_PLANNED),
+        ),
+        When(
+            Q(account_tier=AccountTier.TIER1) & _tier1_recently_visited(month),
+            then=Value(_NOT_DUE),
+        ),
+        default=Value(_WAITING),
+    )
+    fields = list(dict.fromkeys(["owner__store", by]))
+    counted = list(
+        key_accounts(user, narrow)
+        .annotate(state=state)
+        .values(*fields, "account_tier", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    overrides = _overrides({item["owner__store"] for item in counted}, month)
+    open_days: dict = {}
+    result: dict = {}
+    for item in counted:
+        if item["state"] == _NOT_DUE:
+            continue
+        store_id = item["owner__store"]
+        if item["state"] == _WAITING:
+            if store_id not in open_days:
+                open_days[store_id] = bool(_open_days(month, overrides.get(store_id, {}), now))
+            status = STATUS_PROPOSED if open_days[store_id] else STATUS_UNSCHEDULED
+        else:
+            status = STATUS_DONE if item["state"] == _DONE else STATUS_PLANNED
+        bucket = result.setdefault((item[by], item["account_tier"]), dict.fromkeys(STATUSES, 0))
+        bucket[status] += item["n"]
+    return result
 
 
 def export_rows(plan: VisitPlan):

@@ -1,7 +1,10 @@
 import datetime
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from dealerplan.core.choices import Role
@@ -10,6 +13,34 @@ from dealerplan.org.models import Store, Team, User
 from dealerplan.planning.visitplan import parse_month
 
 from .services import Selection
+
+
+class QuickSelect(forms.Select):
+    """A <select> written in Python: a group's filters list hundreds of consultants, and a
+    template per option costs more than the report itself. Same markup as ``Select``."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        selected, wanted = False, set(self.format_value(value))
+        options = []
+        for option_value, label in self.choices:
+            option_value = "" if option_value is None else str(option_value)
+            chosen = not selected and option_value in wanted
+            selected = selected or chosen
+            options.append(
+                format_html(
+                    '<option value="{}"{}>{}</option>',
+                    option_value,
+                    mark_safe(" selected") if chosen else "",
+                    label,
+                )
+            )
+        return format_html(
+            '<select name="{}"{}>\n  {}\n</select>',
+            name,
+            flatatt(final_attrs),
+            mark_safe("\n  ".join(options)),  # noqa: S308 - each option is escaped above
+        )
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -40,16 +71,25 @@ class ReportFilterForm(BootstrapFormMixin, forms.Form):
     )
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
     store = forms.ModelChoiceField(
-        label=_("Store"), queryset=Store.objects.none(), required=False, empty_label=_("All stores")
+        label=_("Store"),
+        queryset=Store.objects.none(),
+        required=False,
+        empty_label=_("All stores"),
+        widget=QuickSelect,
     )
     team = TeamChoiceField(
-        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All teams")
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("All teams"),
+        widget=QuickSelect,
     )
     consultant = PersonChoiceField(
         label=_("Consultant"),
         queryset=User.objects.none(),
         required=False,
         empty_label=_("All consultants"),
+        widget=QuickSelect,
     )
 
     def __init__(self, user, *args, period: str = "month", **kwargs):

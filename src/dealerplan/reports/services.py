@@ -23,7 +23,7 @@ from dealerplan.activities.reports import month_bounds
 from dealerplan.customers.choices import AccountTier
 from dealerplan.orders.choices import OrderStatus
 from dealerplan.orders.models import SalesOrder
-from dealerplan.org.models import User
+from dealerplan.org.models import Store, User
 from dealerplan.planning.choices import Metric, PeriodType, PlanScope
 from dealerplan.planning.models import Plan, PlanLine, WorkdayOverride
 from dealerplan.planning.pace import MONEY, RATIO, SHARE, contribution
@@ -33,9 +33,12 @@ from dealerplan.planning.visitplan import (
     STATUS_PLANNED,
     STATUS_PROPOSED,
     STATUS_UNSCHEDULED,
+    STATUSES,
     TIER_RANK,
     build_visit_plan,
     month_end,
+    plan_counts,
+    status_labels,
 )
 from dealerplan.planning.workdays import count_workdays
 
@@ -96,6 +99,7 @@ class Table:
     columns: list[Column]
     rows: list[Row]
     totals: Row | None = None
+    note: str = ""  # shown under the table's title on the page, e.g. why rows are not listed
 
 
 @dataclass
@@ -138,6 +142,24 @@ class Selection:
         if self.team and person.team_id != self.team.pk:
             return False
         return not self.consultant or person.pk == self.consultant.pk
+
+    def people_q(self, path: str = "owner") -> Q:
+        """``includes`` as a filter on the person at ``path`` (the same narrowing, in SQL)."""
+        condition = Q()
+        if self.user.sees_only_own:
+            return Q(**{path: self.user.pk})
+        if self.store:
+            condition &= Q(**{f"{path}__store": self.store.pk})
+        if self.team:
+            condition &= Q(**{f"{path}__team": self.team.pk})
+        if self.consultant:
+            condition &= Q(**{path: self.consultant.pk})
+        return condition
+
+    @property
+    def group_wide(self) -> bool:
+        """Every store of the group, not narrowed: too many accounts to list one by one."""
+        return self.user.sees_all_stores and not (self.store or self.team or self.consultant)
 
     def plans(self):
         plans = Plan.objects.visible_to(self.user)
@@ -308,17 +330,20 @@ def _sum_rows(rows: list[Row], keys: list[str]) -> dict:
 # --- sales actuals --------------------------------------------------------------------------
 
 
-def series_actuals(user, month: datetime.date) -> dict:
+def series_actuals(user, month: datetime.date, narrow: Q | None = None) -> dict:
     """(consultant id, series id) -> {metric: figure} for the month, plus series labels.
 
     ``order_actuals`` has no series dimension, so the split by series is read here with the
     same rule (the month's orders by order date, cancelled ones out, a shared sale credited
     by ``co_share`` through ``contribution``); the tests hold each consultant's series parts
-    to add up exactly to ``order_actuals``. Two queries.
+    to add up exactly to ``order_actuals``. ``narrow`` keeps only some orders (a store's,
+    say) so a narrowed report does not split the whole group's shared sales. Two queries.
     """
     orders = SalesOrder.objects.filter(
         order_date__gte=month, order_date__lte=month_end(month)
     ).exclude(status=OrderStatus.CANCELLED)
+    if narrow is not None:
+        orders = orders.filter(narrow)
     if user.sees_only_own:
         orders = orders.filter(store_id=user.store_id).filter(
             Q(consultant=user) | Q(co_consultant=user)
@@ -483,17 +508,31 @@ def _team_name(person) -> str:
 # --- 月销售统计表 ------------------------------------------------------------------------------
 
 
+def _person_totals(figures: dict) -> dict:
+    """Consultant id -> {metric: figure}: their series parts added up."""
+    totals: dict = {}
+    for (person_id, _series_id), parts in figures.items():
+        bucket = totals.setdefault(person_id, _zero())
+        for metric in PROGRESS_METRICS:
+            bucket[metric] += parts[metric]
+    return totals
+
+
 def sales_stats(selection: Selection, month: datetime.date, today: datetime.date) -> Report:
     """The month's sales by consultant and series against quota and goal.
 
-    A consultant's subtotal is ``order_actuals`` itself; the series rows above it split it.
+    A consultant's subtotal adds up the series rows above it, which is ``order_actuals``
+    to the fen (each shared sale is split once, the same way); reading only the selection's
+    orders keeps a store's table from splitting every shared sale of the group.
     """
     month = month.replace(day=1)
     user = selection.user
     targets = _consultant_targets(selection, month)
-    actuals = order_actuals(user, month)
-    split = series_actuals(user, month)
+    split = series_actuals(
+        user, month, selection.people_q("consultant") | selection.people_q("co_consultant")
+    )
     figures, labels = split["figures"], split["labels"]
+    actuals = _person_totals(figures)
     people = _people([*actuals, *targets])
     for target in targets.values():
         labels.update(target.series_labels)
@@ -557,40 +596,106 @@ def sales_stats(selection: Selection, month: datetime.date, today: datetime.date
 # --- 月访客户计划表 and 月访客户统计表 ----------------------------------------------------------
 
 
-def _visit_rows(selection: Selection, month: datetime.date, now):
-    plan = build_visit_plan(selection.user, month, now=now)
-    return [row for row in plan.rows if selection.includes(row.consultant)]
+def _counted(plan) -> dict:
+    """(consultant's store id, tier) -> {status: accounts} of the listed rows, as
+    ``plan_counts(by="owner__store")`` counts them in SQL."""
+    counts: dict = {}
+    for row in plan.rows:
+        key = (row.consultant.store_id, row.customer.account_tier)
+        counts.setdefault(key, dict.fromkeys(STATUSES, 0))[row.status] += 1
+    return counts
 
 
-def _local_date(moment):
-    return timezone.localdate(moment) if moment else None
+def _status_cells(buckets) -> dict:
+    """The accounts and how many are in each status, over some {status: accounts} buckets."""
+    cells = dict.fromkeys(STATUSES, 0)
+    for bucket in buckets:
+        for status, number in bucket.items():
+            cells[status] += number
+    return {"accounts": sum(cells.values()), **cells}
 
 
-def visit_plan(selection: Selection, month: datetime.date, now=None) -> Report:
-    """月访客户计划表 from ``planning.visitplan``: a count by tier, then every account to visit."""
+def visit_plan(
+    selection: Selection, month: datetime.date, now=None, accounts: bool | None = None
+) -> Report:
+    """月访客户计划表 from ``planning.visitplan``: a count by tier, then every account to visit.
+
+    Group-wide (every store, nothing narrowed) the page counts the accounts by store, in SQL,
+    instead of listing tens of thousands of them; ``accounts=True`` (the Excel file) lists
+    them all the same. A store, team or consultant gets the complete list.
+    """
     month = month.replace(day=1)
-    visit_rows = _visit_rows(selection, month, now)
-    statuses = (STATUS_DONE, STATUS_PLANNED, STATUS_PROPOSED, STATUS_UNSCHEDULED)
-    summary_columns = [
-        Column("tier", _("Account tier")),
+    if accounts is None:
+        accounts = not selection.group_wide
+    narrow = selection.people_q()
+    plan = None
+    if accounts:
+        plan = build_visit_plan(selection.user, month, now=now, narrow=narrow)
+        counts = _counted(plan)
+    else:
+        counts = plan_counts(selection.user, month, now, by="owner__store", narrow=narrow)
+    count_columns = [
         Column("accounts", _("Accounts to visit"), INT),
         Column(STATUS_DONE, _("Visited this month"), INT),
         Column(STATUS_PLANNED, _("Planned"), INT),
         Column(STATUS_PROPOSED, _("Proposed"), INT),
         Column(STATUS_UNSCHEDULED, _("No working day left"), INT),
     ]
-    summary = []
-    for tier in PLANNED_TIERS:
-        mine = [row for row in visit_rows if row.customer.account_tier == tier]
-        cells = {"tier": str(AccountTier(tier).label), "accounts": len(mine)}
-        cells.update(
-            {status: sum(1 for row in mine if row.status == status) for status in statuses}
+    keys = [c.key for c in count_columns]
+    summary = [
+        Row(
+            {
+                "tier": str(AccountTier(tier).label),
+                **_status_cells(v for (_store, t), v in counts.items() if t == tier),
+            }
         )
-        summary.append(Row(cells))
-    keys = [c.key for c in summary_columns[1:]]
+        for tier in PLANNED_TIERS
+    ]
     summary_totals = Row({"tier": _("Total"), **_sum_rows(summary, keys)}, subtotal=True)
+    tables = [
+        Table(
+            _("By tier"),
+            [Column("tier", _("Account tier")), *count_columns],
+            summary,
+            summary_totals,
+        )
+    ]
+    if selection.group_wide:
+        stores = Store.objects.filter(pk__in={store_id for store_id, _tier in counts})
+        by_store = [
+            Row(
+                {
+                    "store": store.name,
+                    **_status_cells(v for (s, _t), v in counts.items() if s == store.pk),
+                }
+            )
+            for store in stores.order_by("code", "pk")
+        ]
+        tables.append(
+            Table(
+                _("By store"),
+                [Column("store", _("Store")), *count_columns],
+                by_store,
+                Row({"store": _("Total"), **_sum_rows(by_store, keys)}, subtotal=True),
+                note="" if accounts else _("Choose a store to list each account to visit."),
+            )
+        )
+    if plan is not None:
+        tables.append(_visit_accounts(plan))
+    overrides = _overrides(selection.store_id, month, month_end(month))
+    return Report(
+        VISIT_PLAN,
+        report_titles()[VISIT_PLAN],
+        f"{month:%Y-%m}",
+        selection.label,
+        tables,
+        facts=[(_("Working days"), str(count_workdays(month, month_end(month), overrides)))],
+    )
 
-    detail_columns = [
+
+def _visit_accounts(plan) -> Table:
+    """Every account of the plan: by tier, then by visit date."""
+    columns = [
         Column("tier", _("Account tier")),
         Column("customer", _("Customer")),
         Column("consultant", _("Consultant")),
@@ -599,20 +704,25 @@ def visit_plan(selection: Selection, month: datetime.date, now=None) -> Report:
         Column("date", _("Visit date"), DATE),
         Column("status", _("Status")),
     ]
-    detail = [
+    tiers = {value: str(label) for value, label in AccountTier.choices}
+    statuses = status_labels()
+    zone = timezone.get_current_timezone()
+    rows = [
         Row(
             {
-                "tier": row.customer.get_account_tier_display(),
+                "tier": tiers.get(row.customer.account_tier, row.customer.account_tier),
                 "customer": row.customer.name,
                 "consultant": row.consultant.display_name,
                 "district": row.customer.district,
-                "last_visit": _local_date(row.last_visit_at),
+                "last_visit": row.last_visit_at.astimezone(zone).date()
+                if row.last_visit_at
+                else None,
                 "date": row.date,
-                "status": row.status_label,
+                "status": statuses[row.status],
             }
         )
         for row in sorted(
-            visit_rows,
+            plan.rows,
             key=lambda r: (
                 TIER_RANK.get(r.customer.account_tier, 9),
                 r.date or datetime.date.max,
@@ -621,28 +731,24 @@ def visit_plan(selection: Selection, month: datetime.date, now=None) -> Report:
             ),
         )
     ]
-    overrides = _overrides(selection.store_id, month, month_end(month))
-    return Report(
-        VISIT_PLAN,
-        report_titles()[VISIT_PLAN],
-        f"{month:%Y-%m}",
-        selection.label,
-        [
-            Table(_("By tier"), summary_columns, summary, summary_totals),
-            Table(_("Accounts"), detail_columns, detail),
-        ],
-        facts=[(_("Working days"), str(count_workdays(month, month_end(month), overrides)))],
-    )
+    return Table(_("Accounts"), columns, rows)
 
 
 def visit_stats(selection: Selection, month: datetime.date, now=None) -> Report:
     """月访客户统计表: the visit plan's accounts visited, and every visit done, by tier and by
-    consultant. Tiers are the customers' current ones."""
+    consultant. Tiers are the customers' current ones.
+
+    The plan is counted in SQL by ``plan_counts`` and the visits in one grouped pass (per
+    consultant and customer), so no account, activity or visit is loaded as an object.
+    A customer has one tier, so the customers a consultant visited add up over the tiers;
+    across consultants they are counted once, by tier. Five queries.
+    """
     month = month.replace(day=1)
     user = selection.user
-    visit_rows = _visit_rows(selection, month, now)
+    narrow = selection.people_q()
+    counts = plan_counts(user, month, now, by="owner", narrow=narrow)
     start, end = month_bounds(month)
-    done = list(
+    done = (
         Activity.objects.visible_to(user)
         .filter(
             kind=ActivityKind.VISIT,
@@ -650,21 +756,37 @@ def visit_stats(selection: Selection, month: datetime.date, now=None) -> Report:
             done_at__gte=start,
             done_at__lt=end,
         )
-        .values("owner", "customer", "customer__account_tier")
-        .annotate(n=Count("pk"))
+        .filter(narrow)
+        .order_by()
     )
-    people = _people({item["owner"] for item in done} | {r.consultant.pk for r in visit_rows})
-    done = [item for item in done if selection.includes(people[item["owner"]])]
+    # One pass over the month's visits, counted per consultant and customer in SQL; the
+    # customers are kept so that one visited by two consultants counts once in its tier.
+    by_owner: dict = {}  # (owner, tier) -> {"visits": n, "customers": n}
+    tier_customers: dict = {}  # tier -> {customer ids}
+    for owner, tier, customer, visits in done.values_list(
+        "owner", "customer__account_tier", "customer"
+    ).annotate(visits=Count("pk")):
+        bucket = by_owner.setdefault((owner, tier), {"visits": 0, "customers": 0})
+        bucket["visits"] += visits
+        bucket["customers"] += 1
+        tier_customers.setdefault(tier, set()).add(customer)
+    customers_by_tier = {tier: len(ids) for tier, ids in tier_customers.items()}
+    by_owner = [
+        {"owner": owner, "customer__account_tier": tier, **bucket}
+        for (owner, tier), bucket in by_owner.items()
+    ]
+    people = _people({owner for owner, _tier in counts} | {i["owner"] for i in by_owner})
 
-    def measures(plan_rows, visits) -> dict:
-        planned = len(plan_rows)
-        visited = sum(1 for row in plan_rows if row.status == STATUS_DONE)
+    def measures(buckets, visits, customers) -> dict:
+        buckets = list(buckets)
+        planned = sum(sum(bucket.values()) for bucket in buckets)
+        visited = sum(bucket[STATUS_DONE] for bucket in buckets)
         return {
             "planned": planned,
             "visited": visited,
             "rate": ratio(visited, planned),
-            "visits": sum(item["n"] for item in visits),
-            "customers": len({item["customer"] for item in visits}),
+            "visits": sum(i["visits"] for i in visits),
+            "customers": customers,
         }
 
     measure_columns = [
@@ -679,33 +801,30 @@ def visit_stats(selection: Selection, month: datetime.date, now=None) -> Report:
             {
                 "tier": str(AccountTier(tier).label),
                 **measures(
-                    [r for r in visit_rows if r.customer.account_tier == tier],
-                    [i for i in done if i["customer__account_tier"] == tier],
+                    (v for (_owner, t), v in counts.items() if t == tier),
+                    [i for i in by_owner if i["customer__account_tier"] == tier],
+                    customers_by_tier.get(tier, 0),
                 ),
             }
         )
         for tier in TIERS
     ]
-    tier_totals = Row({"tier": _("Total"), **measures(visit_rows, done)}, subtotal=True)
-
-    consultants = _ordered(
-        people[pk]
-        for pk in {i["owner"] for i in done} | {r.consultant.pk for r in visit_rows}
-        if selection.includes(people[pk])
-    )
+    everything = measures(counts.values(), by_owner, sum(customers_by_tier.values()))
+    tier_totals = Row({"tier": _("Total"), **everything}, subtotal=True)
     by_person = [
         Row(
             {
                 "consultant": person.display_name,
                 **measures(
-                    [r for r in visit_rows if r.consultant.pk == person.pk],
-                    [i for i in done if i["owner"] == person.pk],
+                    (v for (owner, _t), v in counts.items() if owner == person.pk),
+                    [i for i in by_owner if i["owner"] == person.pk],
+                    sum(i["customers"] for i in by_owner if i["owner"] == person.pk),
                 ),
             }
         )
-        for person in consultants
+        for person in _ordered(people.values())
     ]
-    person_totals = Row({"consultant": _("Total"), **measures(visit_rows, done)}, subtotal=True)
+    person_totals = Row({"consultant": _("Total"), **everything}, subtotal=True)
     return Report(
         VISIT_STATS,
         report_titles()[VISIT_STATS],
