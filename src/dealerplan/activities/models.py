@@ -72,7 +72,43 @@ class Activity(BusinessModel):
                 condition=models.Q(status=ActivityStatus.PLANNED),
                 name="activity_open_idx",
             ),
+            # My Day's important open items: a handful among a consultant's planned rows.
+            models.Index(
+                fields=["owner", "planned_at"],
+                condition=models.Q(status=ActivityStatus.PLANNED, is_important=True),
+                name="activity_important_idx",
+            ),
             models.Index(fields=["customer", "-done_at"], name="activity_customer_idx"),
+            # Done work by kind over a period (the funnel's measured rates): calls, test drives.
+            models.Index(
+                fields=["store", "kind", "done_at"],
+                include=["customer", "outcome"],
+                condition=models.Q(status=ActivityStatus.DONE, is_archived=False),
+                name="activity_done_kind_idx",
+            ),
+            # Did the customer come after an appointment call: done receptions and test drives.
+            models.Index(
+                fields=["customer", "done_at"],
+                condition=models.Q(
+                    kind__in=[ActivityKind.RECEPTION, ActivityKind.TEST_DRIVE],
+                    status=ActivityStatus.DONE,
+                    is_archived=False,
+                ),
+                name="activity_show_idx",
+            ),
+            # The monthly visit tables: a customer's last, this month's and planned visits ...
+            models.Index(
+                fields=["customer", "status", "done_at", "planned_at"],
+                condition=models.Q(kind=ActivityKind.VISIT),
+                name="activity_visit_customer_idx",
+            ),
+            # ... and each consultant's visits done in a month, to whom.
+            models.Index(
+                fields=["owner", "done_at"],
+                include=["customer"],
+                condition=models.Q(kind=ActivityKind.VISIT, status=ActivityStatus.DONE),
+                name="activity_visit_done_idx",
+            ),
         ]
 
     def __str__(self):
@@ -142,7 +178,15 @@ class TrafficEntry(BusinessModel):
         verbose_name = _("traffic entry")
         verbose_name_plural = _("traffic entries")
         ordering = ["-arrived_at"]
-        indexes = [models.Index(fields=["store", "arrived_at"], name="traffic_arrived_idx")]
+        indexes = [
+            models.Index(fields=["store", "arrived_at"], name="traffic_arrived_idx"),
+            # A customer's walk-ins by time (did an appointment call bring them in).
+            models.Index(
+                fields=["customer", "arrived_at"],
+                condition=models.Q(kind=TrafficKind.WALK_IN, is_archived=False),
+                name="traffic_walk_in_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(left_at__isnull=True)

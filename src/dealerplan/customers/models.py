@@ -1,10 +1,9 @@
-import re
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,50 +17,17 @@ from dealerplan.core.models import (
     ScopedQuerySet,
     TimeStampedModel,
 )
-from dealerplan.core.phone import phone_search_digits
 from dealerplan.core.pinyin import search_keys
-from dealerplan.orders.models import PLATE_PROVINCES, SalesOrder, normalize_plate
 
 from .choices import AccountTier, CustomerKind, Gender, IntentionLevel, SourceChannel
-
-MIN_PHONE_DIGITS = 4
-#: Six or more VIN characters with at least one digit: the tail a consultant reads off a car.
-VIN_FRAGMENT = re.compile(r"(?=.*\d)[0-9A-HJ-NPR-Z]{6,17}")
-#: A plate or 4+ characters of one (京A12345, A123, 12345), with a digit or the province.
-PLATE_FRAGMENT = re.compile(
-    rf"(?=.{{4,8}}$)(?=.*[\d{PLATE_PROVINCES}])[{PLATE_PROVINCES}]?[0-9A-Z]+"
-)
+from .search import MIN_PHONE_DIGITS, PLATE_FRAGMENT, VIN_FRAGMENT, search_customers  # noqa: F401
 
 
 class CustomerQuerySet(ScopedQuerySet):
     def search(self, query: str):
         """Name, any 4+ digits of a phone, pinyin (full or initials), a VIN (full or tail) or a
         plate (full or 4+ characters) on one of the customer's orders."""
-        query = (query or "").strip().lower()
-        if not query:
-            return self
-        compact = query.replace(" ", "").replace("-", "")
-        plate = normalize_plate(query)
-        by_plate = (
-            Exists(SalesOrder.objects.filter(customer=OuterRef("pk"), plate_number__contains=plate))
-            if PLATE_FRAGMENT.fullmatch(plate)
-            else None
-        )
-        if compact.isdigit():
-            if len(compact) < MIN_PHONE_DIGITS:
-                return self.none()
-            matches = Q(phone__contains=phone_search_digits(compact))
-            return self.filter(matches | by_plate if by_plate is not None else matches)
-        matches = Q(name__icontains=query) | Q(search_text__contains=query)
-        if by_plate is not None:
-            matches |= by_plate
-        if VIN_FRAGMENT.fullmatch(compact.upper()):
-            matches |= Exists(
-                SalesOrder.objects.filter(
-                    customer=OuterRef("pk"), vehicle__vin__contains=compact.upper()
-                )
-            )
-        return self.filter(matches)
+        return search_customers(self, query)
 
 
 class Customer(BusinessModel):
@@ -169,6 +135,27 @@ class Customer(BusinessModel):
             ),
             models.Index(fields=["store", "intention_level"], name="customer_level_idx"),
             models.Index(fields=["store", "-created_at"], name="customer_recent_idx"),
+            # The group's list: newest active customers of all stores, page 1 without a sort.
+            models.Index(
+                fields=["-created_at"],
+                condition=Q(is_archived=False),
+                name="customer_active_recent_idx",
+            ),
+            # The monthly visit tables list only the VIP and tier-1 accounts (3 % of the rows).
+            models.Index(
+                fields=["store", "owner"],
+                condition=Q(
+                    account_tier__in=[AccountTier.VIP, AccountTier.TIER1], is_archived=False
+                ),
+                name="customer_key_account_idx",
+            ),
+            # The overview's counts (customers, open leads, overdue, due today) of a store,
+            # answered from the index alone.
+            models.Index(
+                fields=["store", "intention_level", "next_follow_up_at"],
+                condition=Q(is_archived=False),
+                name="customer_followup_idx",
+            ),
         ]
 
     def __str__(self):
