@@ -140,7 +140,7 @@ class Writer:
             if field.attname in columns:
                 value = columns[field.attname]
                 self._sources[field.attname] = value
-                if self.connection.vendor == "postgresql":
+                if self.connection.vendor == "postgresql" and not self.connection.in_atomic_block:
                     sources.append(None)
                     continue
                 if isinstance(value, np.ndarray):
@@ -1138,7 +1138,7 @@ class Generator:
         """Statistics, and on PostgreSQL a vacuum: a database in service is vacuumed by
         autovacuum, and only then can counts be answered from an index alone."""
         with self.connection.cursor() as cursor:
-            if self.connection.vendor == "postgresql":
+            if self.connection.vendor == "postgresql" and not self.connection.in_atomic_block:
                 cursor.execute("VACUUM (ANALYZE)")
             else:
                 cursor.execute("ANALYZE")
