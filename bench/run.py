@@ -318,6 +318,10 @@ def export_child(username: str, query: str) -> dict:
         "rows": job.total_rows,
         "seconds": round(seconds, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        # The workbook is written by a forked child (core.exports.write_xlsx_in_child).
+        "writer_peak_rss_mb": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+        ),
         "baseline_rss_mb": round(baseline, 1),
         "file_mb": round(size / 1e6, 1),
     }

@@ -160,3 +160,25 @@ def test_progress_is_written_while_the_rows_are_written(personas, monkeypatch):
     )
     assert written == 5
     assert seen == [2, 4]
+
+
+def test_the_forked_writer_writes_what_the_in_process_writer_writes(tmp_path):
+    rows = [["名称", "金额"], *(([f"客户{n}", n]) for n in range(4500))]
+    forked, local = tmp_path / "forked.xlsx", tmp_path / "local.xlsx"
+    seen = []
+    assert (
+        exports.write_xlsx_in_child(
+            iter(rows), str(forked), sheet_title="a", on_progress=seen.append
+        )
+        == 4500
+    )
+    assert exports.write_xlsx(iter(rows), str(local), sheet_title="a") == 4500
+    assert rows_of(forked.read_bytes()) == rows_of(local.read_bytes())
+    assert seen == [2000, 4000, 4500]
+
+
+def test_a_failing_forked_writer_fails_the_export(tmp_path):
+    with pytest.raises(RuntimeError):
+        exports.write_xlsx_in_child(
+            iter([["a"], ["b"]]), str(tmp_path / "missing" / "x.xlsx"), sheet_title="a"
+        )

@@ -6,9 +6,11 @@ a big export never holds the whole sheet (or the finished file) in memory. Lists
 """
 
 import datetime
+import multiprocessing
 import tempfile
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from itertools import islice
 
 import xlsxwriter
 from django.conf import settings
@@ -131,6 +133,71 @@ def write_workbook(
     return written
 
 
+def write_xlsx_in_child(
+    rows: Iterable,
+    target,
+    *,
+    sheet_title: str,
+    on_progress: Callable[[int], None] | None = None,
+    properties: dict | None = None,
+) -> int:
+    """``write_xlsx`` with the writing in a forked process, for long background exports.
+
+    Reading and converting the rows and writing the workbook each take one core's time; on
+    two processes they overlap (100,000 customer rows: about 17 s in one process). The child
+    only writes: it touches no database connection and leaves with ``os._exit``. Where fork
+    is not available the rows are written here.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return write_xlsx(
+            rows, target, sheet_title=sheet_title, on_progress=on_progress, properties=properties
+        )
+    context = multiprocessing.get_context("fork")
+    batches = context.Queue(maxsize=8)
+    done = context.Queue()
+    path = getattr(target, "name", target)  # the child opens the file itself
+    child = context.Process(
+        target=_write_from_queue,
+        args=(batches, done, path, sheet_title, properties),
+        daemon=True,
+    )
+    child.start()
+    rows = iter(rows)
+    sent = 0
+    try:
+        batches.put([next(rows, [])])  # the header
+        while batch := list(islice(rows, CHILD_BATCH)):
+            batches.put(batch)
+            sent += len(batch)
+            if on_progress is not None:
+                on_progress(sent)
+        batches.put(None)
+    except BaseException:
+        child.kill()
+        raise
+    finally:
+        child.join()
+    outcome = done.get() if child.exitcode == 0 else None
+    if not isinstance(outcome, int):
+        raise RuntimeError(outcome or f"the workbook writer stopped with code {child.exitcode}")
+    return outcome
+
+
+#: Rows per message from the reading process to the writing one.
+CHILD_BATCH = 2000
+
+
+def _write_from_queue(batches, done, target, sheet_title, properties) -> None:
+    def rows():
+        while (batch := batches.get()) is not None:
+            yield from batch
+
+    try:
+        done.put(write_xlsx(rows(), target, sheet_title=sheet_title, properties=properties))
+    except Exception as exc:  # the parent raises it
+        done.put(f"{type(exc).__name__}: {exc}")
+
+
 def _sheet_name(title: str) -> str:
     """Excel's rules: at most 31 characters, none of []:*?/\\."""
     cleaned = "".join("_" if char in "[]:*?/\\" else char for char in str(title))
@@ -194,7 +261,7 @@ def run_export(job):
             job.total_rows = table.data.data.count()
             job.save(update_fields=["total_rows", "updated_at"])
             with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
-                written = write_xlsx(
+                written = write_xlsx_in_child(
                     export_rows(table),
                     handle,
                     sheet_title=job.title,
