@@ -87,3 +87,24 @@ def test_the_group_picks_a_store(personas, login):
 def test_managers_find_the_rules_and_the_log_in_the_sidebar(personas, login, persona):
     text = login(getattr(personas, persona)).get(reverse("exports:log")).text
     assert URL in text and reverse("exports:log") in text
+
+
+def test_the_rules_page_keeps_its_query_count_as_rules_and_exports_grow(personas, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(personas.sales_manager)
+    client.get(URL)  # the first request stamps the session
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL).status_code == 200
+        return len(queries)
+
+    before = count()
+    for name in EDITABLE_LISTS:
+        for role in EDITABLE_ROLES:
+            ExportPolicy.objects.create(
+                store=personas.store, role=role, list_name=name, max_rows_without_approval=7
+            )
+    assert count() == before

@@ -31,6 +31,7 @@ __all__ = [
     "guard_export",
     "list_name_for",
     "policy_for",
+    "read_policy_form",
     "set_store_policies",
     "store_policies",
     "workbook_properties",
@@ -125,6 +126,33 @@ def store_policies(store_id: int) -> dict[tuple[str, str], Policy]:
         for name in EDITABLE_LISTS
         for role in EDITABLE_ROLES
     }
+
+
+def read_policy_form(data) -> tuple[dict, dict, list[str]]:
+    """The rules grid as submitted: ``(policies, raw row limits by key, errors)``.
+
+    A row limit is a whole number from 0 to ``MAX_ROWS_LIMIT`` (thousands commas allowed) or
+    empty for no limit; each bad one is named by list and role, in the user's language.
+    """
+    policies, raw_limits, errors = {}, {}, []
+    for name, label in EDITABLE_LISTS.items():
+        for role in EDITABLE_ROLES:
+            key = f"{role}:{name}"
+            raw = data.get(f"max-{key}", "").strip().replace(",", "")
+            raw_limits[key] = raw
+            max_rows = None
+            if raw.isdigit() and int(raw) <= MAX_ROWS_LIMIT:
+                max_rows = int(raw)
+            elif raw:
+                errors.append(
+                    _(
+                        "%(list)s · %(role)s: enter a whole number of rows from 0 to "
+                        "%(max)s, or leave it empty for no limit."
+                    )
+                    % {"list": label, "role": Role(role).label, "max": MAX_ROWS_LIMIT}
+                )
+            policies[(role, name)] = Policy(data.get(f"allowed-{key}") == "on", max_rows)
+    return policies, raw_limits, errors
 
 
 def set_store_policies(store_id: int, policies: dict[tuple[str, str], Policy]) -> int:

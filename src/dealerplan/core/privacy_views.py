@@ -16,9 +16,8 @@ from .choices import Role
 from .exports_policy import (
     EDITABLE_LISTS,
     EDITABLE_ROLES,
-    MAX_ROWS_LIMIT,
-    Policy,
     default_policy,
+    read_policy_form,
     set_store_policies,
     store_policies,
 )
@@ -135,31 +134,12 @@ class ExportPolicyView(ManagerOnlyMixin, View):
         store = self.store(request)
         if store is None:
             raise PermissionDenied
-        policies, cells, errors = {}, [], []
-        for name, label in EDITABLE_LISTS.items():
-            for role in EDITABLE_ROLES:
-                key = f"{role}:{name}"
-                allowed = request.POST.get(f"allowed-{key}") == "on"
-                raw = request.POST.get(f"max-{key}", "").strip().replace(",", "")
-                max_rows = None
-                if raw:
-                    if not raw.isdigit() or int(raw) > MAX_ROWS_LIMIT:
-                        errors.append(
-                            _(
-                                "%(list)s · %(role)s: enter a whole number of rows from 0 to "
-                                "%(max)s, or leave it empty for no limit."
-                            )
-                            % {"list": label, "role": Role(role).label, "max": MAX_ROWS_LIMIT}
-                        )
-                    else:
-                        max_rows = int(raw)
-                policies[(role, name)] = Policy(allowed, max_rows)
-                cells.append((key, allowed, raw))
+        policies, raw, errors = read_policy_form(request.POST)
         if errors:
             return self.render(
                 request,
                 store,
-                self.cells(policies, raw=dict((key, raw) for key, _allowed, raw in cells)),
+                self.cells(policies, raw=raw),
                 errors,
                 status=400,
             )
