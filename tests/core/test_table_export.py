@@ -67,6 +67,10 @@ def both(path, user):
 def store_data(personas):
     store, me, colleague = personas.store, personas.consultant, personas.colleague
     for index, owner in enumerate([me, me, colleague]):
+        # Each row gets its own creation time: lists sort newest first, and a tie would let
+        # the database return the two reads in different orders.
+        created = time_machine.travel(NOW - datetime.timedelta(minutes=10 - index), tick=False)
+        created.start()
         customer = CustomerFactory(
             owner=owner,
             store=store,
@@ -91,6 +95,7 @@ def store_data(personas):
             visitor_phone=f"1391234500{index}",
             test_drive=bool(index),
         )
+        created.stop()
     CustomerFactory(owner=None, store=store, pool_since=NOW - datetime.timedelta(days=40))
     VehicleFactory(
         store=store, status=VehicleStatus.IN_STOCK, arrival_date=datetime.date(2026, 7, 1)
