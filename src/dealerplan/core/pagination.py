@@ -55,11 +55,14 @@ class LargeListPaginator(Paginator):
 
     With an estimate, page numbers past the estimated end are still served while they hold
     rows, and the last page found fixes the count exactly. Pages from ``deep_page_offset`` on
-    select the page's primary keys first (an index walk) and join only those rows.
+    select the page's primary keys first (an index walk) and join only those rows. That is
+    every page by default: for a search the planner expects one match where there are
+    thousands, and joined every match to the owner, trim and series before sorting
+    (60 ms of a group user's name search; 6 ms keys first).
     """
 
     exact_count_limit = 2_000
-    deep_page_offset = 500
+    deep_page_offset = 0
 
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page, **kwargs)
