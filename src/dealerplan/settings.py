@@ -75,6 +75,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "dealerplan.urls"
 WSGI_APPLICATION = "dealerplan.wsgi.application"
+FORM_RENDERER = "dealerplan.core.form_renderer.FormRenderer"
 
 TEMPLATES = [
     {
