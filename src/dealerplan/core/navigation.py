@@ -1,10 +1,12 @@
 """The sidebar: which sections each role sees. Apps add their entries here as they gain pages."""
 
 from dataclasses import dataclass
+from functools import lru_cache
+from types import SimpleNamespace
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from .choices import Role
 
@@ -150,25 +152,49 @@ NAV_ITEMS = [
 
 def nav_for(user, path: str) -> list[dict]:
     """The user's sidebar; only the entry whose address matches the page best is active."""
-    items = []
-    for item in NAV_ITEMS:
-        if not item.allowed(user):
-            continue
-        url = reverse(item.url_name)
-        section = str(item.section)
-        items.append(
-            {
-                "label": str(item.label),
-                "url": url,
-                "icon": item.icon,
-                "active": False,
-                "section": section,
-                "new_section": bool(section) and (not items or items[-1]["section"] != section),
-            }
-        )
+    items = [dict(item) for item in _entries(*_nav_key(user))]
     matches = [
         i for i in items if (path == i["url"] if i["url"] == "/" else path.startswith(i["url"]))
     ]
     if matches:
         max(matches, key=lambda i: len(i["url"]))["active"] = True
     return items
+
+
+def _nav_key(user) -> tuple:
+    """Everything ``NavItem.allowed`` and the labels depend on."""
+    return (
+        user.role,
+        user.is_superuser,
+        user.is_staff,
+        user.store_id is None,
+        get_language(),
+        get_script_prefix(),
+    )
+
+
+@lru_cache(maxsize=256)
+def _entries(role, is_superuser, is_staff, no_store, language, prefix) -> tuple[dict, ...]:
+    """The sidebar of one kind of user, built once: every page shows it, the URLs never change."""
+    who = SimpleNamespace(
+        role=role,
+        is_superuser=is_superuser,
+        is_staff=is_staff,
+        store_id=None if no_store else 0,
+    )
+    entries = []
+    for item in NAV_ITEMS:
+        if not item.allowed(who):
+            continue
+        section = str(item.section)
+        entries.append(
+            {
+                "label": str(item.label),
+                "url": reverse(item.url_name),
+                "icon": item.icon,
+                "active": False,
+                "section": section,
+                "new_section": bool(section) and (not entries or entries[-1]["section"] != section),
+            }
+        )
+    return tuple(entries)
