@@ -52,7 +52,12 @@ class Series(CatalogModel):
         ]
 
     def __str__(self):
-        return f"{self.brand.name} {self.name}"
+        return self.label_of(self.brand.name, self.name)
+
+    @staticmethod
+    def label_of(brand_name: str, name: str) -> str:
+        """How a series is named everywhere, also from plain rows read without the model."""
+        return f"{brand_name} {name}"
 
     @property
     def is_competitor(self) -> bool:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from dealerplan.activities.choices import ActivityKind, ActivityStatus
 from dealerplan.activities.models import Activity
 from dealerplan.activities.reports import month_bounds
+from dealerplan.catalog.models import Series
 from dealerplan.customers.choices import AccountTier
 from dealerplan.orders.choices import OrderStatus
 from dealerplan.orders.models import SalesOrder
@@ -230,13 +231,21 @@ def _months(year: int) -> list[datetime.date]:
 # --- plan lines -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class LineTarget:
+    """A plan line's two figures; a group's month has thousands of lines, read as plain rows."""
+
+    quota: Decimal
+    goal: Decimal
+
+
 @dataclass
 class Targets:
     """One consultant's month plan: the whole month (no series) and per series, per metric."""
 
     plan: Plan
-    overall: dict = field(default_factory=dict)  # metric -> PlanLine
-    by_series: dict = field(default_factory=dict)  # series id -> {metric -> PlanLine}
+    overall: dict = field(default_factory=dict)  # metric -> LineTarget
+    by_series: dict = field(default_factory=dict)  # series id -> {metric -> LineTarget}
     series_labels: dict = field(default_factory=dict)  # series id -> label
 
     def whole_month(self, metric: str, attribute: str):
@@ -258,15 +267,24 @@ def _consultant_targets(selection: Selection, month: datetime.date) -> dict[int,
         if selection.includes(plan.consultant)
     ]
     targets = {plan.pk: Targets(plan) for plan in plans}
-    for line in PlanLine.objects.filter(plan__in=plans, metric__in=PROGRESS_METRICS).select_related(
-        "series__brand"
-    ):
-        target = targets[line.plan_id]
-        if line.series_id is None:
-            target.overall[line.metric] = line
+    lines = PlanLine.objects.filter(plan__in=plans, metric__in=PROGRESS_METRICS).values_list(
+        "plan_id", "series_id", "metric", "quota", "goal"
+    )
+    labels: dict = {}
+    for plan_id, series_id, metric, quota, goal in lines:
+        target = targets[plan_id]
+        if series_id is None:
+            target.overall[metric] = LineTarget(quota, goal)
         else:
-            target.by_series.setdefault(line.series_id, {})[line.metric] = line
-            target.series_labels[line.series_id] = str(line.series)
+            target.by_series.setdefault(series_id, {})[metric] = LineTarget(quota, goal)
+            labels[series_id] = ""
+    if labels:
+        for pk, brand, name in Series.objects.filter(pk__in=labels).values_list(
+            "pk", "brand__name", "name"
+        ):
+            labels[pk] = Series.label_of(brand, name)
+        for target in targets.values():
+            target.series_labels = {pk: labels[pk] for pk in target.by_series}
     return {target.plan.consultant_id: target for target in targets.values()}
 
 
