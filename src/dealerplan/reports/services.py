@@ -557,11 +557,14 @@ def sales_stats(selection: Selection, month: datetime.date, today: datetime.date
     people = [p for p in _ordered(people.values()) if selection.includes(p)]
 
     all_series = _("All series")
+    sold_series: dict = {}  # consultant id -> the series they sold
+    for person_id, series_id in figures:
+        sold_series.setdefault(person_id, set()).add(series_id)
     rows, subtotals = [], []
     for person in people:
         target = targets.get(person.pk)
         base = {"consultant": person.display_name, "team": _team_name(person)}
-        series_ids = {sid for (pk, sid) in figures if pk == person.pk}
+        series_ids = set(sold_series.get(person.pk, ()))
         series_ids |= set(target.by_series) if target else set()
         for series_id in sorted(series_ids, key=lambda sid: labels.get(sid, "")):
             lines = target.by_series.get(series_id, {}) if target else {}
@@ -829,19 +832,18 @@ def visit_stats(selection: Selection, month: datetime.date, now=None) -> Report:
     ]
     everything = measures(counts.values(), by_owner, sum(customers_by_tier.values()))
     tier_totals = Row({"tier": _("Total"), **everything}, subtotal=True)
-    by_person = [
-        Row(
-            {
-                "consultant": person.display_name,
-                **measures(
-                    (v for (owner, _t), v in counts.items() if owner == person.pk),
-                    [i for i in by_owner if i["owner"] == person.pk],
-                    sum(i["customers"] for i in by_owner if i["owner"] == person.pk),
-                ),
-            }
-        )
-        for person in _ordered(people.values())
-    ]
+    # Grouped once per consultant: a group's month has 400 of them and thousands of buckets.
+    plan_of: dict = {}
+    visits_of: dict = {}
+    for (owner, _tier), bucket in counts.items():
+        plan_of.setdefault(owner, []).append(bucket)
+    for item in by_owner:
+        visits_of.setdefault(item["owner"], []).append(item)
+    by_person = []
+    for person in _ordered(people.values()):
+        visits = visits_of.get(person.pk, [])
+        figures = measures(plan_of.get(person.pk, []), visits, sum(i["customers"] for i in visits))
+        by_person.append(Row({"consultant": person.display_name, **figures}))
     person_totals = Row({"consultant": _("Total"), **everything}, subtotal=True)
     return Report(
         VISIT_STATS,
