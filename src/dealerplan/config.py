@@ -48,3 +48,21 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if value is None:
         return list(default or [])
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def cache_settings(url: str) -> dict:
+    """``CACHES["default"]`` from ``CACHE_URL``.
+
+    Empty: each process keeps its own memory cache (one server process, development). With
+    several gunicorn workers or servers, ``redis://host:6379/1`` shares one cache, so the API's
+    per-user rate limit and the cached report figures hold across all of them.
+    """
+    url = url.strip()
+    if url in ("", "locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be empty or a redis:// address such as redis://127.0.0.1:6379/1, "
+        f"not {url!r}."
+    )

@@ -7,7 +7,7 @@ from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from dealerplan.config import env_bool, env_int, env_list, env_str
+from dealerplan.config import cache_settings, env_bool, env_int, env_list, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = Path(env_str("DEALERPLAN_HOME", str(PACKAGE_DIR.parent.parent)))
@@ -176,6 +176,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/dealerplan.html"
 DJANGO_TABLES2_PAGE_RANGE = 5
+
+# One shared cache for every worker process when CACHE_URL names Redis (README "Configuration").
+CACHES = {"default": cache_settings(env_str("CACHE_URL", ""))}
 
 TASKS = {
     "default": {

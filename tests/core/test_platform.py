@@ -1,6 +1,8 @@
 """The project's promises about settings, health checks, the console command and login."""
 
 import os
+import re
+import socket
 import subprocess
 import sys
 
@@ -8,7 +10,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from dealerplan.config import env_bool, env_int, env_list, env_str
+from dealerplan.config import cache_settings, env_bool, env_int, env_list, env_str
 
 
 @pytest.fixture
@@ -42,6 +44,42 @@ class TestConfigHelpers:
     def test_missing_required_string_fails(self, clean_env):
         with pytest.raises(ImproperlyConfigured, match="must be set"):
             env_str("DP_TEST_VALUE")
+
+
+class TestCacheSettings:
+    def test_no_cache_url_keeps_a_memory_cache_per_process(self):
+        assert cache_settings("")["BACKEND"].endswith("LocMemCache")
+
+    def test_a_redis_url_shares_one_cache(self):
+        config = cache_settings(" redis://127.0.0.1:6379/1 ")
+        assert config == {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/1",
+        }
+
+    def test_anything_else_is_refused_with_an_example(self):
+        with pytest.raises(ImproperlyConfigured, match=re.escape("redis://127.0.0.1:6379/1")):
+            cache_settings("memcached://127.0.0.1:11211")
+
+
+def redis_answers() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379")
+def test_two_processes_share_the_redis_cache():
+    key = f"dealerplan-test-{os.getpid()}"
+    url = "redis://127.0.0.1:6379/15"
+    write = f"from django.core.cache import cache; cache.set('{key}', 'shared', 30)"
+    read = f"from django.core.cache import cache; print(cache.get('{key}')); cache.delete('{key}')"
+    shell = ("shell", "--no-imports", "-c")
+    assert run_manage(*shell, write, DEBUG="true", CACHE_URL=url).returncode == 0
+    result = run_manage(*shell, read, DEBUG="true", CACHE_URL=url)
+    assert result.stdout.strip() == "shared", result.stderr
 
 
 def run_manage(*args, **env):
