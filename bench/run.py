@@ -385,7 +385,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def concurrent(session_key: str, paths: list[str], seconds: int) -> dict:
+def concurrent(session_key: str, paths: list[str], seconds: int, threads: int = 1) -> dict:
     wrk = shutil.which("wrk")
     gunicorn = Path(sys.executable).with_name("gunicorn")
     if not wrk or not gunicorn.exists():
@@ -398,6 +398,8 @@ def concurrent(session_key: str, paths: list[str], seconds: int) -> dict:
             "dealerplan.wsgi",
             "--workers",
             "2",
+            "--threads",
+            str(threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -474,6 +476,8 @@ def concurrent(session_key: str, paths: list[str], seconds: int) -> dict:
             "non_2xx": figures["non_2xx"],
             "seconds": seconds,
             "connections": 8,
+            "workers": 2,
+            "threads": threads,
         }
     finally:
         server.terminate()
@@ -490,6 +494,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer runs, short wrk, small import")
     parser.add_argument("--import-rows", type=int, default=50_000)
     parser.add_argument("--concurrent-seconds", type=int, default=60)
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--skip", default="", help="comma list: export,import,concurrent")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     parser.add_argument("--export-child", nargs=2, help=argparse.SUPPRESS)
@@ -581,7 +586,7 @@ def main() -> None:
         session = clients[manager.pk].cookies["sessionid"].value
         paths = [url for _n, user, url, _t in pages if user == manager]
         paths += [url for _n, _u, url, _t, _k, store in reports if store][:2]
-        figures = concurrent(session, paths, args.concurrent_seconds)
+        figures = concurrent(session, paths, args.concurrent_seconds, args.threads)
         output.update(figures)
         print(f"  concurrent: {figures}", flush=True)
     output["meta"] = {
