@@ -4,7 +4,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,7 @@ from dealerplan.core.phone import normalize_phone
 from dealerplan.orders.choices import OrderStatus
 from dealerplan.orders.models import SalesOrder
 
+from .choices import IntentionLevel
 from .models import Customer, LevelChange, TierPolicy
 from .tiers import Thresholds, tier_for
 
@@ -159,3 +160,26 @@ def recompute_tiers(store, *, today: datetime.date | None = None, customer_ids=N
         default_change_reason=gettext("Account tier recomputed from purchases"),
     )
     return len(changed)
+
+
+def follow_up_counts(user, now: datetime.datetime | None = None) -> dict[str, int]:
+    """The four counts of the managers' overview: customers, open leads, overdue, due today.
+
+    One pass over the customers the user sees: each count on its own read the whole store's
+    rows again. Counting the (never empty) level rather than the id lets
+    ``customer_followup_idx`` answer from the index alone.
+    """
+    now = now or timezone.now()
+    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59)
+    open_lead = Q(intention_level__in=IntentionLevel.open_levels())
+    due_today = open_lead & Q(next_follow_up_at__gte=now, next_follow_up_at__lte=end_of_day)
+    return (
+        Customer.objects.visible_to(user)
+        .active()
+        .aggregate(
+            customer_count=Count("intention_level"),
+            open_lead_count=Count("intention_level", filter=open_lead),
+            overdue_count=Count("intention_level", filter=open_lead & Q(next_follow_up_at__lt=now)),
+            due_today_count=Count("intention_level", filter=due_today),
+        )
+    )

@@ -1,11 +1,8 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealerplan.customers.choices import IntentionLevel
-from dealerplan.customers.models import Customer
+from dealerplan.customers.services import follow_up_counts
 
 
 def lockout(request, credentials=None, *args, **kwargs):
@@ -29,21 +26,5 @@ def home(request):
     """Consultants start on My Day; managers get the store's summary."""
     if request.user.sees_only_own:
         return redirect("activities:my_day")
-    now = timezone.now()
-    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59)
-    # One pass over the store's customers for all four cards: each count on its own read the
-    # whole store's rows again. Counting the (never empty) level rather than the id lets
-    # ``customer_followup_idx`` answer from the index alone.
-    open_lead = Q(intention_level__in=IntentionLevel.open_levels())
-    due_today = open_lead & Q(next_follow_up_at__gte=now, next_follow_up_at__lte=end_of_day)
-    context = (
-        Customer.objects.visible_to(request.user)
-        .active()
-        .aggregate(
-            customer_count=Count("intention_level"),
-            open_lead_count=Count("intention_level", filter=open_lead),
-            overdue_count=Count("intention_level", filter=open_lead & Q(next_follow_up_at__lt=now)),
-            due_today_count=Count("intention_level", filter=due_today),
-        )
-    )
+    context = follow_up_counts(request.user)
     return render(request, "home.html", context)
