@@ -68,16 +68,25 @@ def workdays_for(store_id, month: datetime.date, today: datetime.date) -> tuple[
     return total, elapsed
 
 
-def order_actuals(user, month: datetime.date) -> dict:
-    """Units, revenue and gross profit of the month's orders per consultant.
+def counted_orders(orders, month: datetime.date):
+    """The orders of ``orders`` that count towards ``month``: by order date, cancelled ones out."""
+    return orders.filter(order_date__gte=month, order_date__lte=month_end(month)).exclude(
+        status=OrderStatus.CANCELLED
+    )
+
+
+def credited_sales(user, month: datetime.date, *, by: tuple[str, ...] = (), narrow=None) -> dict:
+    """(consultant id, *values of ``by``) -> {metric: figure}: the month's sales as credited.
 
     A sale shared by two consultants is credited by its share (``co_share`` to the second
-    one), split so the parts add up exactly to the order. Two queries whatever the volume:
-    one aggregate for unshared orders, one list of the (few) shared ones.
+    one), split so the parts add up exactly to the order. ``by`` names more order fields to
+    group on (a report's series, say); ``narrow`` keeps only some orders (a store's) so a
+    narrowed report does not split the whole group's shared sales. Two queries whatever the
+    volume: one aggregate for unshared orders, one list of the (few) shared ones.
     """
-    orders = SalesOrder.objects.filter(
-        order_date__gte=month, order_date__lte=month_end(month)
-    ).exclude(status=OrderStatus.CANCELLED)
+    orders = counted_orders(SalesOrder.objects.all(), month)
+    if narrow is not None:
+        orders = orders.filter(narrow)
     if user.sees_only_own:
         orders = orders.filter(store_id=user.store_id).filter(
             Q(consultant=user) | Q(co_consultant=user)
@@ -86,32 +95,39 @@ def order_actuals(user, month: datetime.date) -> dict:
         orders = orders & SalesOrder.objects.visible_to(user)
     result: dict = {}
 
-    def add(person_id, metric, amount):
-        bucket = result.setdefault(person_id, dict.fromkeys(PROGRESS_METRICS, Decimal("0")))
+    def add(key, metric, amount):
+        bucket = result.setdefault(key, dict.fromkeys(PROGRESS_METRICS, Decimal("0")))
         bucket[metric] += amount
 
     for row in (
         orders.filter(co_consultant__isnull=True)
-        .values("consultant")
+        .values("consultant", *by)
         .annotate(units=Count("pk"), revenue=Sum("total"), gross_profit=Sum("gross_profit"))
     ):
-        add(row["consultant"], Metric.UNITS, Decimal(row["units"]))
-        add(row["consultant"], Metric.REVENUE, row["revenue"] or Decimal("0"))
-        add(row["consultant"], Metric.GROSS_PROFIT, row["gross_profit"] or Decimal("0"))
-    for order in orders.filter(co_consultant__isnull=False).only(
-        "consultant_id", "co_consultant_id", "co_share", "total", "gross_profit"
-    ):
-        shares = {order.consultant_id: 1 - order.co_share, order.co_consultant_id: order.co_share}
+        key = (row["consultant"], *(row[name] for name in by))
+        add(key, Metric.UNITS, Decimal(row["units"]))
+        add(key, Metric.REVENUE, row["revenue"] or Decimal("0"))
+        add(key, Metric.GROSS_PROFIT, row["gross_profit"] or Decimal("0"))
+    shared = orders.filter(co_consultant__isnull=False).values_list(
+        "consultant_id", "co_consultant_id", "co_share", "total", "gross_profit", *by
+    )
+    for consultant_id, co_consultant_id, co_share, total, gross_profit, *values in shared:
+        shares = {consultant_id: 1 - co_share, co_consultant_id: co_share}
         for metric, amount, quantum in (
             (Metric.UNITS, Decimal(1), SHARE),
-            (Metric.REVENUE, order.total, MONEY),
-            (Metric.GROSS_PROFIT, order.gross_profit, MONEY),
+            (Metric.REVENUE, total, MONEY),
+            (Metric.GROSS_PROFIT, gross_profit, MONEY),
         ):
             for person_id, part in contribution(amount, shares, quantum=quantum).items():
-                add(person_id, metric, part)
+                add((person_id, *values), metric, part)
     if user.sees_only_own:
-        result = {key: value for key, value in result.items() if key == user.pk}
+        result = {key: value for key, value in result.items() if key[0] == user.pk}
     return result
+
+
+def order_actuals(user, month: datetime.date) -> dict:
+    """Units, revenue and gross profit of the month's orders per consultant."""
+    return {key[0]: figures for key, figures in credited_sales(user, month).items()}
 
 
 def _cell(line, actual, total, elapsed, metric) -> Cell:

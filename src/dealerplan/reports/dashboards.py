@@ -46,7 +46,12 @@ from dealerplan.org.models import User
 from dealerplan.planning.choices import Metric, PeriodType, PlanScope
 from dealerplan.planning.models import Plan, PlanLine
 from dealerplan.planning.pace import MONEY, UNITS, pace
-from dealerplan.planning.progress import PROGRESS_METRICS, order_actuals, workdays_for
+from dealerplan.planning.progress import (
+    PROGRESS_METRICS,
+    counted_orders,
+    order_actuals,
+    workdays_for,
+)
 from dealerplan.planning.services import month_end
 from dealerplan.planning.visitplan import shift_month
 
@@ -250,11 +255,8 @@ def _store_actuals(scope: Scope, month: datetime.date) -> dict[str, Decimal]:
 
     Shared sales split exactly between consultants, so a store's total is the plain sum.
     """
-    row = (
-        scope.narrow(SalesOrder.objects.visible_to(scope.user))
-        .filter(order_date__gte=month, order_date__lte=month_end(month))
-        .exclude(status=OrderStatus.CANCELLED)
-        .aggregate(units=Count("pk"), revenue=Sum("total"), gross_profit=Sum("gross_profit"))
+    row = counted_orders(scope.narrow(SalesOrder.objects.visible_to(scope.user)), month).aggregate(
+        units=Count("pk"), revenue=Sum("total"), gross_profit=Sum("gross_profit")
     )
     return {
         Metric.UNITS: Decimal(row["units"]),

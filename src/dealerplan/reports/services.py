@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,13 +22,16 @@ from dealerplan.activities.models import Activity
 from dealerplan.activities.reports import month_bounds
 from dealerplan.catalog.models import Series
 from dealerplan.customers.choices import AccountTier
-from dealerplan.orders.choices import OrderStatus
-from dealerplan.orders.models import SalesOrder
 from dealerplan.org.models import Store, User
 from dealerplan.planning.choices import Metric, PeriodType, PlanScope
 from dealerplan.planning.models import Plan, PlanLine, WorkdayOverride
-from dealerplan.planning.pace import MONEY, RATIO, SHARE, contribution
-from dealerplan.planning.progress import PROGRESS_METRICS, order_actuals, workdays_for
+from dealerplan.planning.pace import RATIO
+from dealerplan.planning.progress import (
+    PROGRESS_METRICS,
+    credited_sales,
+    order_actuals,
+    workdays_for,
+)
 from dealerplan.planning.visitplan import (
     STATUS_DONE,
     STATUS_PLANNED,
@@ -210,10 +213,6 @@ def _metric_kind(metric: str) -> str:
     return MONEY_KIND if metric in Metric.money() else UNITS
 
 
-def _series_label(brand: str, name: str) -> str:
-    return f"{brand} {name}"  # as Series.__str__, without loading the objects
-
-
 def _people(ids) -> dict:
     return {
         person.pk: person for person in User.objects.filter(pk__in=set(ids)).select_related("team")
@@ -351,72 +350,20 @@ def _sum_rows(rows: list[Row], keys: list[str]) -> dict:
 def series_actuals(user, month: datetime.date, narrow: Q | None = None) -> dict:
     """(consultant id, series id) -> {metric: figure} for the month, plus series labels.
 
-    ``order_actuals`` has no series dimension, so the split by series is read here with the
-    same rule (the month's orders by order date, cancelled ones out, a shared sale credited
-    by ``co_share`` through ``contribution``); the tests hold each consultant's series parts
-    to add up exactly to ``order_actuals``. ``narrow`` keeps only some orders (a store's,
-    say) so a narrowed report does not split the whole group's shared sales. Two queries.
+    ``credited_sales`` grouped by series as well: the same rule as ``order_actuals``, so each
+    consultant's series parts add up exactly to it. Two queries.
     """
-    orders = SalesOrder.objects.filter(
-        order_date__gte=month, order_date__lte=month_end(month)
-    ).exclude(status=OrderStatus.CANCELLED)
-    if narrow is not None:
-        orders = orders.filter(narrow)
-    if user.sees_only_own:
-        orders = orders.filter(store_id=user.store_id).filter(
-            Q(consultant=user) | Q(co_consultant=user)
-        )
-    else:
-        orders = orders & SalesOrder.objects.visible_to(user)
+    figures = credited_sales(
+        user,
+        month,
+        by=("trim__series", "trim__series__name", "trim__series__brand__name"),
+        narrow=narrow,
+    )
     result: dict = {}
     labels: dict = {}
-
-    def add(person_id, series_id, metric, amount):
-        bucket = result.setdefault((person_id, series_id), _zero())
-        bucket[metric] += amount
-
-    for row in (
-        orders.filter(co_consultant__isnull=True)
-        .values("consultant", "trim__series", "trim__series__name", "trim__series__brand__name")
-        .annotate(units=Count("pk"), revenue=Sum("total"), gross_profit=Sum("gross_profit"))
-    ):
-        series_id = row["trim__series"]
-        labels[series_id] = _series_label(
-            row["trim__series__brand__name"], row["trim__series__name"]
-        )
-        add(row["consultant"], series_id, Metric.UNITS, Decimal(row["units"]))
-        add(row["consultant"], series_id, Metric.REVENUE, row["revenue"] or ZERO)
-        add(row["consultant"], series_id, Metric.GROSS_PROFIT, row["gross_profit"] or ZERO)
-    for (
-        consultant_id,
-        co_consultant_id,
-        co_share,
-        total,
-        gross_profit,
-        series_id,
-        series_name,
-        brand_name,
-    ) in orders.filter(co_consultant__isnull=False).values_list(
-        "consultant_id",
-        "co_consultant_id",
-        "co_share",
-        "total",
-        "gross_profit",
-        "trim__series",
-        "trim__series__name",
-        "trim__series__brand__name",
-    ):
-        labels[series_id] = _series_label(brand_name, series_name)
-        shares = {consultant_id: 1 - co_share, co_consultant_id: co_share}
-        for metric, amount, quantum in (
-            (Metric.UNITS, Decimal(1), SHARE),
-            (Metric.REVENUE, total, MONEY),
-            (Metric.GROSS_PROFIT, gross_profit, MONEY),
-        ):
-            for person_id, part in contribution(amount, shares, quantum=quantum).items():
-                add(person_id, series_id, metric, part)
-    if user.sees_only_own:
-        result = {key: value for key, value in result.items() if key[0] == user.pk}
+    for (person_id, series_id, series_name, brand_name), parts in figures.items():
+        labels[series_id] = Series.label_of(brand_name, series_name)
+        result[(person_id, series_id)] = parts
     return {"figures": result, "labels": labels}
 
 
