@@ -3,10 +3,14 @@
     .venv/bin/python bench/import_customers.py [--rows 50000] [--existing 500]
 
 Generates an .xlsx (Chinese headers, every column the import knows), then, in a fresh database,
-runs the same functions the pages and the task queue call: ``start_import`` (upload check),
-``check_import`` (parse + validate + duplicate lookup, the preview) and ``run_import`` (parse +
-validate again + write everything in one transaction). ``--existing`` customers of the store share
-a phone with the file and are merged. Prints seconds per step and the peak memory (RSS).
+runs the same functions the pages and the task queue call: ``start_import`` (upload check: the
+header row and the first rows only), ``check_import`` (parse + validate + duplicate lookup, the
+preview; the checked rows are kept beside the upload) and ``run_import`` (re-verify the kept rows
+against the catalogue, the staff and the store's phones, then write everything in one
+transaction: COPY on PostgreSQL, ``bulk_create`` on SQLite). ``--reread`` drops the kept rows
+first, so the import parses and validates the workbook again. ``--existing`` customers of the
+store share a phone with the file and are merged. Prints seconds per step and the peak memory
+(RSS).
 
 The database is a fresh SQLite file; when ``DATABASE_URL`` names PostgreSQL, the benchmark runs
 there too (in a throw-away ``test_…`` database created and dropped by Django's test machinery).
@@ -116,6 +120,7 @@ def run_in_fresh_database(path: Path, existing: int, reread: bool) -> dict:
         from decimal import Decimal
 
         from dealerplan.catalog.models import Brand, Series, Trim
+        from dealerplan.core import importing as core_importing
         from dealerplan.core.choices import Role
         from dealerplan.customers import importing
         from dealerplan.customers.models import Customer, ImportJob
@@ -159,7 +164,7 @@ def run_in_fresh_database(path: Path, existing: int, reread: bool) -> dict:
         assert job.report["issue_count"] == 0, job.report["issues"][:5]
         importing.set_duplicate_action(job, ImportJob.DuplicateAction.MERGE)
         if reread:  # as if the saved check were lost: the import reads the workbook again
-            importing._delete_checked_rows(job)
+            core_importing.delete_checked_rows(job)
 
         started = time.perf_counter()
         assert importing.confirm_import(job)

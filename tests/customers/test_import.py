@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from dealerplan.core import importing as core_importing
 from dealerplan.customers import importing
 from dealerplan.customers.models import Customer, ImportJob, LevelChange
 from tests.factories import CustomerFactory, SeriesFactory, TrimFactory, UserFactory
@@ -337,7 +338,7 @@ class TestBadInput:
         assert not ImportJob.objects.exists()
 
     def test_file_over_the_size_limit_is_refused(self, login, personas, monkeypatch):
-        monkeypatch.setattr(importing, "MAX_UPLOAD_BYTES", 1024)
+        monkeypatch.setattr(core_importing, "MAX_UPLOAD_BYTES", 1024)
         content = csv_bytes([["姓名", "手机"]] + [["张三", "13900000000"]] * 100)
         response = upload(login(personas.consultant), content, "big.csv")
         assert "文件超过" in response.text
@@ -573,7 +574,7 @@ class TestAllOrNothing:
     def test_import_reads_the_file_again_when_the_saved_check_is_gone(self, login, personas):
         client = login(personas.consultant)
         job = upload_and_check(client, [["姓名", "手机"], ["张三", "13900003333"]])
-        importing._delete_checked_rows(job)
+        core_importing.delete_checked_rows(job)
         confirm(client, job)
         job.refresh_from_db()
         assert job.status == ImportJob.Status.DONE and Customer.objects.count() == 1
@@ -787,14 +788,14 @@ def test_preview_query_count_does_not_grow_with_rows(login, personas):
     ],
 )
 def test_dates_in_common_formats(text, expected):
-    parsed = importing._parse_datetime(text)
+    parsed = core_importing.parse_datetime(text)
     assert timezone.localtime(parsed).replace(tzinfo=None) == expected
 
 
 @pytest.mark.parametrize("text", ["2026-13-01", "明天", "", "1/2", True, datetime.time(9, 0)])
 def test_bad_dates_are_refused(text):
     with pytest.raises((ValueError, TypeError)):
-        importing._parse_datetime(text)
+        core_importing.parse_datetime(text)
 
 
 @pytest.mark.parametrize(
@@ -808,7 +809,7 @@ def test_bad_dates_are_refused(text):
     ],
 )
 def test_budget_formats(value, expected):
-    assert importing._parse_budget(value) == Decimal(expected)
+    assert core_importing.parse_amount(value) == Decimal(expected)
 
 
 def test_chinese_and_english_headers_map_to_fields():
@@ -889,8 +890,8 @@ def test_chinese_labels_map_to_choices(field, value, expected):
 
 def test_scan_counts_rows_and_finds_formulas_across_chunk_boundaries():
     body = b"<row r='1'><c><v>1</v></c></row>" * 50000 + b"<c><f>A1</f></c>"
-    assert importing._scan_sheet_xml(io.BytesIO(body)) == (50000, True)
-    assert importing._scan_sheet_xml(io.BytesIO(b"<row><formula/></row>")) == (1, False)
+    assert core_importing.scan_sheet_xml(io.BytesIO(body)) == (50000, True)
+    assert core_importing.scan_sheet_xml(io.BytesIO(b"<row><formula/></row>")) == (1, False)
 
 
 @pytest.mark.django_db

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from dealerplan.customers.importing import FORMULA
+from dealerplan.core.importing import FORMULA
 from dealerplan.customers.models import ImportJob
 from dealerplan.inventory import importing
 from dealerplan.inventory.models import Vehicle

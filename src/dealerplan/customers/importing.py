@@ -1,58 +1,52 @@
 """Import customers and leads from an Excel workbook (.xlsx) or a CSV file.
 
-The flow, one :class:`~dealerplan.customers.models.ImportJob` per upload:
+The steps are the shared ones of ``core.importing`` (one ``ImportJob`` per upload): the upload
+is checked and stored, the user matches the columns, every row is checked with the same rules
+as the customer form (a preview, nothing written), then everything is written in one
+transaction, or nothing at all. What is the customers' own lives here:
 
-1. :func:`start_import` checks the upload (type, size, a readable workbook or text encoding, a
-   header row and at least one data row), stores it under ``MEDIA_ROOT/imports/`` with a random
-   name and proposes a column mapping from the headers (Chinese or English).
-2. :func:`check_import` reads every row with the same rules as the customer form, finds phone
-   numbers repeated in the file or already used in the store, and keeps a report (row-level
-   errors, duplicates, a sample). Nothing is written to customers.
-3. :func:`run_import` reads and checks the file again, makes sure nothing changed since the
-   preview (a phone taken meanwhile), and then writes everything in one transaction
-   (``bulk_create``), or nothing at all.
+- the fields and their Chinese and English headers, the owner column for managers only;
+- the row rules (choices, trims on sale, the store's consultants) in :class:`RowCleaner`;
+- duplicates: a phone repeated in the file, or already used in the store (merge or skip; a
+  card another consultant owns can only be skipped, and is not named);
+- the check keeps its cleaned rows beside the upload, so the import re-verifies them (trims,
+  owners, phones) without reading the file again;
+- the write: new cards (``bulk_create`` or, on PostgreSQL, COPY) with their history and level
+  history, and merges into existing cards.
 
-Messages are stored as codes and parameters, and put into words (in the reader's language) by
-:func:`describe_issue` when a page shows them. No request objects here: views, tasks, the
-management command and the benchmark all call these functions.
+No request objects here: views, tasks, the management command and the benchmark all call these
+functions.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime
-import gzip
-import io
-import json
 import logging
-import os
-import re
-import time
-import unicodedata
-import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.core.files import File
-from django.core.files.base import ContentFile
-from django.core.validators import DecimalValidator, MinValueValidator
-from django.db import IntegrityError, transaction
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import IntegrityError
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import from_excel
-from openpyxl.worksheet.datavalidation import DataValidation
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from dealerplan.catalog.models import Trim
+from dealerplan.core import importing as base
 from dealerplan.core.choices import Role
+from dealerplan.core.importing import (
+    XLSX_CONTENT_TYPE,
+    Ambiguous,
+    Analysis,
+    ImportField,
+    ImportFileError,
+    choice_key,
+    column_title,
+    issue,
+    to_text,
+)
 from dealerplan.core.phone import MSG_INVALID as PHONE_INVALID_MESSAGE
 from dealerplan.core.phone import normalize_phone
 from dealerplan.org.models import User
@@ -61,119 +55,53 @@ from .choices import AccountTier, CustomerKind, Gender, IntentionLevel, SourceCh
 from .models import Customer, ImportJob, LevelChange
 from .services import can_edit_customers
 
+__all__ = [
+    "XLSX_CONTENT_TYPE",
+    "ImportFileError",
+    "analyse",
+    "can_confirm",
+    "check_import",
+    "column_title",
+    "confirm_import",
+    "describe_issue",
+    "issue",
+    "planned_counts",
+    "row_action",
+    "run_import",
+    "set_duplicate_action",
+    "start_import",
+]
+
 logger = logging.getLogger(__name__)
 
-#: Uploads larger than this are refused before anything is stored.
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: More data rows than this are refused (split the file).
 MAX_DATA_ROWS = 100_000
 #: Files with fewer rows are checked and imported within the request; bigger ones in the queue.
 INLINE_ROW_LIMIT = 2000
-#: The header row is looked for among the first rows that have any content.
-HEADER_SCAN_ROWS = 10
-#: Row-level errors kept in the report (the count is always exact).
-MAX_STORED_ERRORS = 1000
-#: Rows shown in the preview table.
-SAMPLE_SIZE = 10
-#: Progress is saved every so many rows.
-PROGRESS_EVERY = 1000
-#: Rows per INSERT / UPDATE statement.
-BATCH_SIZE = 500
 #: New customers built and inserted at a time (inside the one transaction).
 WRITE_CHUNK = 2000
 #: Phones per ``IN (...)`` lookup.
 LOOKUP_CHUNK = 2000
-#: A follow-up given as a date only is due at this local time.
-DEFAULT_FOLLOW_UP_TIME = datetime.time(9, 0)
-#: Created customers linked from the summary page.
-CREATED_LINKS = 20
-
-ALLOWED_EXTENSIONS = (".xlsx", ".csv")
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EXCEL_ERRORS = frozenset(
-    {"#REF!", "#VALUE!", "#N/A", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
-)
+#: Rows per INSERT / UPDATE statement.
+BATCH_SIZE = base.BATCH_SIZE
 
 
 # ---------------------------------------------------------------------------------------------
 # Messages
 # ---------------------------------------------------------------------------------------------
 
-
-MSG_NO_STORE = _("Your account has no store; ask an administrator.")
-
-#: Whole-file problems found at upload or while reading: code → message.
-FILE_MESSAGES = {
-    "file_type": _("Only Excel workbooks (.xlsx) and CSV files (.csv) can be imported."),
-    "old_xls": _(
-        "Old Excel files (.xls) cannot be read: open the file in Excel and save it as "
-        "“Excel Workbook (.xlsx)”."
-    ),
-    "too_big": _("The file is larger than %(limit)s MB: split it into smaller files."),
-    "empty": _("The file is empty."),
-    "no_data": _("The file has a header row but no data rows below it."),
-    "too_many_rows": _("The file has more than %(limit)s rows: split it into smaller files."),
-    "bad_workbook": _("The file is not a valid Excel workbook."),
-    "encoding": _(
-        "The text encoding of the file was not recognised: save it as “CSV UTF-8” or as an "
-        "Excel workbook (.xlsx)."
-    ),
-    "not_text": _("The file is not a CSV text file."),
-    "csv_error": _("The CSV file could not be read: %(detail)s"),
-    "file_missing": _("The uploaded file is no longer available: upload it again."),
-    "not_allowed": _("You may not import customers."),
-    "no_store": MSG_NO_STORE,
-}
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported; ``code`` names the reason (FILE_MESSAGES)."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-    @property
-    def message(self) -> str:
-        template = FILE_MESSAGES[self.code]
-        return str(template % self.params) if self.params else str(template)
-
-    def __str__(self):
-        return self.message
-
-    def as_issue(self) -> dict:
-        return issue(self.code, **self.params)
-
-
 #: Row-level issues: code → message (formatted with the issue's params).
 ISSUE_MESSAGES = {
-    "required": _("This column must not be empty."),
+    **base.ISSUE_MESSAGES,
     "phone_invalid": PHONE_INVALID_MESSAGE,
-    "too_long": _("At most %(limit)s characters (this value has %(length)s)."),
-    "choice": _("Unknown value “%(value)s”: use one of %(choices)s."),
-    "number": _("Enter a number, e.g. 180000 or 18万."),
-    "min_value": MinValueValidator.message,
-    "max_digits": DecimalValidator.messages["max_digits"],
-    "max_whole_digits": DecimalValidator.messages["max_whole_digits"],
-    "date": _("Enter a date such as 2026-05-01 or 2026/5/1 14:30."),
     "trim_unknown": _(
         "No trim “%(value)s” on sale in the catalogue: write the trim name, or the series and "
         "the trim, as in the catalogue."
-    ),
-    "trim_ambiguous": _(
-        "“%(value)s” matches several trims (%(matches)s): write the series and the trim."
     ),
     "owner_unknown": _(
         "No active sales consultant of your store has the user name or full name “%(value)s”."
     ),
     "owner_ambiguous": _("Several consultants are called “%(value)s”: use the user name."),
-    "formula": _(
-        "This cell holds a formula without a computed value: open the file in Excel, save it "
-        "and upload it again, or paste the values only."
-    ),
-    "excel_error": _("The cell shows the Excel error %(value)s."),
-    "not_text": _("Enter text, not a date or a number."),
     # Only when importing: something changed in the store since the preview.
     "phone_taken_since": _(
         "The phone number %(phone)s was added to the store after the check: check the file again."
@@ -184,81 +112,26 @@ ISSUE_MESSAGES = {
     "owned_elsewhere": _(
         "This phone number belongs to another consultant's customer: the row can only be skipped."
     ),
-    # File or job level (no row).
-    "mapping_required": _("Choose the column for “%(field)s”."),
-    "mapping_twice": _("“%(field)s” is chosen for more than one column."),
     "phone_taken_meanwhile": _(
         "A phone number in the file was saved by someone else while importing: nothing was "
         "imported. Check the file again."
     ),
-    "unexpected": _("The import stopped because of an unexpected error: nothing was imported."),
-    **FILE_MESSAGES,
+    "not_allowed": _("You may not import customers."),
 }
 
-MSG_ROW_COLUMN = _("Row %(row)s %(column)s (column %(letter)s): %(message)s")
-MSG_ROW = _("Row %(row)s: %(message)s")
-MSG_UNNAMED_COLUMN = _("column %(letter)s")
+
+def describe_issue(item: dict, headers: list[str] | None = None) -> str:
+    """``第 5 行 电话（C列）：请输入有效的手机号…`` in the active language."""
+    return base.describe_issue(item, headers, messages=ISSUE_MESSAGES, label=field_label)
 
 
-def issue(code: str, *, row: int | None = None, col: int | None = None, **params) -> dict:
-    """A row-level or file-level problem, stored as JSON and worded when shown."""
-    return {"row": row, "col": col, "code": code, "params": params}
-
-
-def column_title(headers: list[str], col: int) -> str:
-    title = headers[col] if 0 <= col < len(headers) else ""
-    return title or str(MSG_UNNAMED_COLUMN % {"letter": get_column_letter(col + 1)})
-
-
-def describe_issue(
-    item: dict,
-    headers: list[str] | None = None,
-    *,
-    messages: dict | None = None,
-    label: Callable[[str], str] | None = None,
-) -> str:
-    """``第 5 行 电话（C列）：请输入有效的手机号…`` in the active language.
-
-    ``messages`` (code → message) and ``label`` (field name → label) default to the customer
-    import's; another import passes its own.
-    """
-    messages = ISSUE_MESSAGES if messages is None else messages
-    template = messages.get(item.get("code"), ISSUE_MESSAGES["unexpected"])
-    params = dict(item.get("params") or {})
-    if item.get("code") == "mapping_required" or item.get("code") == "mapping_twice":
-        params["field"] = (label or field_label)(params.get("field", ""))
-    try:
-        message = str(template % params) if params else str(template)
-    except (KeyError, TypeError, ValueError):
-        message = str(template)
-    row, col = item.get("row"), item.get("col")
-    if row is None:
-        return message
-    if col is None:
-        return str(MSG_ROW % {"row": row, "message": message})
-    return str(
-        MSG_ROW_COLUMN
-        % {
-            "row": row,
-            "column": column_title(headers or [], col),
-            "letter": get_column_letter(col + 1),
-            "message": message,
-        }
-    )
+def describe_issues(items: list[dict], headers: list[str]) -> list[str]:
+    return [describe_issue(item, headers) for item in items]
 
 
 # ---------------------------------------------------------------------------------------------
 # Fields and header recognition
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImportField:
-    name: str
-    aliases: tuple[str, ...]
-    required: bool = False
-    managers_only: bool = False
-
 
 IMPORT_FIELDS: tuple[ImportField, ...] = (
     ImportField(
@@ -360,23 +233,9 @@ IMPORT_FIELDS: tuple[ImportField, ...] = (
         managers_only=True,
     ),
 )
-FIELDS_BY_NAME = {f.name: f for f in IMPORT_FIELDS}
-REQUIRED_FIELDS = tuple(f.name for f in IMPORT_FIELDS if f.required)
-
-_HEADER_NOISE_RE = re.compile(r"[\s_\-:*]+")
-_HEADER_SUFFIX_RE = re.compile(r"\((必填|选填|可选|required|optional)\)$")
-
-
-def _header_key(text) -> str:
-    text = unicodedata.normalize("NFKC", str(text or "")).strip().lower()
-    text = _HEADER_NOISE_RE.sub("", text)
-    return _HEADER_SUFFIX_RE.sub("", text)
-
-
-_ALIASES: dict[str, str] = {}
-for _field in IMPORT_FIELDS:
-    for _alias in (_field.name, *_field.aliases):
-        _ALIASES.setdefault(_header_key(_alias), _field.name)
+FIELDS = base.FieldSet(IMPORT_FIELDS)
+FIELDS_BY_NAME = FIELDS.by_name
+REQUIRED_FIELDS = FIELDS.required
 
 
 def field_label(name: str) -> str:
@@ -389,6 +248,11 @@ def field_label(name: str) -> str:
         return name
 
 
+def allows_owner_column(user) -> bool:
+    """Managers may give each row an owner; a consultant's imports are always theirs."""
+    return not user.sees_only_own
+
+
 def field_choices(*, allow_owner: bool) -> list[tuple[str, str]]:
     return [
         (f.name, field_label(f.name)) for f in IMPORT_FIELDS if allow_owner or not f.managers_only
@@ -396,402 +260,21 @@ def field_choices(*, allow_owner: bool) -> list[tuple[str, str]]:
 
 
 def recognise_header(text) -> str | None:
-    return _ALIASES.get(_header_key(text))
+    return FIELDS.recognise(text)
 
 
 def suggest_mapping(headers: list[str], *, allow_owner: bool) -> dict[str, str]:
     """Column index (as a string, for JSON) → field, first column wins for each field."""
-    mapping: dict[str, str] = {}
-    taken: set[str] = set()
-    for index, header in enumerate(headers):
-        name = recognise_header(header)
-        if name is None or name in taken:
-            continue
-        if FIELDS_BY_NAME[name].managers_only and not allow_owner:
-            continue
-        mapping[str(index)] = name
-        taken.add(name)
-    return mapping
+    return FIELDS.suggest_mapping(headers, allow_managers_only=allow_owner)
 
 
 def mapping_problems(mapping: dict[str, str]) -> list[dict]:
-    problems = []
-    chosen = [name for name in mapping.values() if name]
-    for name in sorted({n for n in chosen if chosen.count(n) > 1}):
-        problems.append(issue("mapping_twice", field=name))
-    for name in REQUIRED_FIELDS:
-        if name not in chosen:
-            problems.append(issue("mapping_required", field=name))
-    return problems
-
-
-def allows_owner_column(user) -> bool:
-    """Managers may give each row an owner; a consultant's imports are always theirs."""
-    return not user.sees_only_own
+    return FIELDS.mapping_problems(mapping)
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading files
+# Cleaning rows with the form's rules
 # ---------------------------------------------------------------------------------------------
-
-
-class Formula:
-    """A formula cell without a cached value (the workbook was never calculated)."""
-
-    def __repr__(self):
-        return "Formula()"
-
-
-FORMULA = Formula()
-
-_SCAN_RE = re.compile(rb"<(?:[A-Za-z_][\w.\-]{0,15}:)?(row|f)[\s>/]")
-_SCAN_TAIL = 40
-
-
-def _scan_sheet_xml(stream) -> tuple[int, bool]:
-    """Count ``<row>`` elements and look for any ``<f>`` (formula) in a sheet's XML."""
-    rows = 0
-    formulas = False
-    tail = b""
-    while True:
-        chunk = stream.read(1 << 20)
-        if not chunk:
-            break
-        buffer = tail + chunk
-        for match in _SCAN_RE.finditer(buffer):
-            if match.end() <= len(tail):
-                continue  # seen in the previous buffer
-            if match.group(1) == b"row":
-                rows += 1
-            else:
-                formulas = True
-        tail = buffer[-_SCAN_TAIL:]
-    return rows, formulas
-
-
-@dataclass
-class Sheet:
-    """An opened file: an iterator of ``(row number, values)`` and what the scan found."""
-
-    rows: Iterator[tuple[int, tuple]]
-    estimated_rows: int
-    close: Callable[[], None]
-
-
-def _open_workbook(fileobj, *, data_only: bool):
-    fileobj.seek(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return load_workbook(fileobj, read_only=True, data_only=data_only)
-        except Exception as exc:  # untrusted input: any failure means "not a workbook"
-            logger.info("Unreadable workbook: %r", exc)
-            raise ImportFileError("bad_workbook") from exc
-
-
-def _first_sheet(workbook):
-    sheets = [ws for ws in workbook.worksheets if hasattr(ws, "iter_rows")]
-    if not sheets:
-        raise ImportFileError("bad_workbook")
-    return sheets[0]
-
-
-def _formula_cells(fileobj) -> set[tuple[int, int]]:
-    workbook = _open_workbook(fileobj, data_only=False)
-    try:
-        sheet = _first_sheet(workbook)
-        sheet.reset_dimensions()
-        found = set()
-        for row_number, row in enumerate(sheet.iter_rows(), start=1):
-            for col, cell in enumerate(row):
-                if getattr(cell, "data_type", None) == "f":
-                    found.add((row_number, col))
-        return found
-    finally:
-        workbook.close()
-
-
-def _open_xlsx(fileobj, *, formulas: bool = True) -> Sheet:
-    """Open the first worksheet; with ``formulas``, mark formula cells that have no value."""
-    fileobj.seek(0)
-    if fileobj.read(4) != b"PK\x03\x04":
-        raise ImportFileError("bad_workbook")
-    workbook = _open_workbook(fileobj, data_only=True)
-    sheet = _first_sheet(workbook)
-    try:
-        with sheet._get_source() as source:  # the sheet's XML inside the zip
-            estimated, has_formulas = _scan_sheet_xml(source)
-    except Exception as exc:
-        workbook.close()
-        raise ImportFileError("bad_workbook") from exc
-    formula_cells = _formula_cells(fileobj) if formulas and has_formulas else set()
-    # Some writers put a wrong <dimension> in the sheet; read every row whatever it says.
-    sheet.reset_dimensions()
-
-    def rows():
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for row_number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                    if formula_cells:
-                        values = tuple(
-                            FORMULA
-                            if value is None and (row_number, col) in formula_cells
-                            else value
-                            for col, value in enumerate(values)
-                        )
-                    yield row_number, values
-        except ImportFileError:
-            raise
-        except Exception as exc:
-            logger.info("Workbook broke while reading: %r", exc)
-            raise ImportFileError("bad_workbook") from exc
-
-    return Sheet(rows=rows(), estimated_rows=estimated, close=workbook.close)
-
-
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Text and encoding of a CSV file: UTF-8 (with or without BOM), UTF-16, or GB18030/GBK."""
-    if data.startswith(codecs.BOM_UTF8):
-        candidates = ["utf-8-sig"]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ["utf-16"]
-    else:
-        candidates = ["utf-8", "gb18030"]
-    for encoding in candidates:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            raise ImportFileError("not_text")
-        return text, encoding
-    raise ImportFileError("encoding")
-
-
-def _sniff_delimiter(text: str) -> str:
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {delimiter: first_line.count(delimiter) for delimiter in (",", "\t", ";")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
-
-
-def _open_csv(fileobj, encoding: str | None = None) -> tuple[Sheet, str]:
-    fileobj.seek(0)
-    data = fileobj.read()
-    if encoding:
-        try:
-            text = data.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise ImportFileError("encoding") from exc
-    else:
-        text, encoding = decode_text(data)
-    del data
-    delimiter = _sniff_delimiter(text)
-
-    def rows():
-        try:
-            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-            for row_number, values in enumerate(reader, start=1):
-                yield row_number, tuple(values)
-        except csv.Error as exc:
-            raise ImportFileError("csv_error", detail=str(exc)) from exc
-
-    estimated = text.count("\n") + (0 if text.endswith("\n") else 1)
-    return Sheet(rows=rows(), estimated_rows=estimated, close=lambda: None), encoding
-
-
-def file_type_for(filename: str) -> str:
-    extension = os.path.splitext(filename or "")[1].lower()
-    if extension == ".xls":
-        raise ImportFileError("old_xls")
-    if extension not in ALLOWED_EXTENSIONS:
-        raise ImportFileError("file_type")
-    return extension[1:]
-
-
-def open_sheet(
-    fileobj, file_type: str, encoding: str = "", *, formulas: bool = True
-) -> tuple[Sheet, str]:
-    if file_type == "xlsx":
-        return _open_xlsx(fileobj, formulas=formulas), ""
-    return _open_csv(fileobj, encoding or None)
-
-
-def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _row_is_blank(values) -> bool:
-    return all(_is_blank(v) for v in values)
-
-
-def display_value(value) -> str:
-    if value is None or value is FORMULA:
-        return "" if value is None else "="
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M") if value.time() else value.strftime("%Y-%m-%d")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-# ---------------------------------------------------------------------------------------------
-# Step 1: the upload
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Inspection:
-    file_type: str
-    encoding: str
-    header_row: int
-    headers: list[str]
-    sample_rows: list[list[str]]
-    estimated_rows: int
-    mapping: dict[str, str]
-
-
-def inspect_file(
-    fileobj,
-    filename: str,
-    size: int,
-    *,
-    allow_owner: bool = False,
-    recognise: Callable[[object], str | None] | None = None,
-    suggest: Callable[[list[str]], dict[str, str]] | None = None,
-) -> Inspection:
-    """Check an upload before anything is stored; raises :class:`ImportFileError`.
-
-    ``recognise`` (header → field) and ``suggest`` (headers → mapping) default to the
-    customer fields.
-    """
-    recognise = recognise or recognise_header
-    file_type = file_type_for(filename)
-    if size > MAX_UPLOAD_BYTES:
-        raise ImportFileError("too_big", limit=MAX_UPLOAD_BYTES // (1024 * 1024))
-    if size == 0:
-        raise ImportFileError("empty")
-    fileobj.seek(0)
-    if file_type == "xlsx" and fileobj.read(8) == bytes.fromhex("d0cf11e0a1b11ae1"):
-        raise ImportFileError("old_xls")
-    sheet, encoding = open_sheet(fileobj, file_type, formulas=False)
-    try:
-        leading: list[tuple[int, tuple]] = []
-        header_index = None
-        data_rows: list[tuple[int, tuple]] = []
-        for row_number, values in sheet.rows:
-            if _row_is_blank(values):
-                continue
-            if header_index is None:
-                leading.append((row_number, values))
-                if len(leading) >= HEADER_SCAN_ROWS:
-                    header_index = _pick_header(leading, recognise)
-                    data_rows = leading[header_index + 1 :]
-            else:
-                data_rows.append((row_number, values))
-            if header_index is not None and len(data_rows) >= 3:
-                break
-        if header_index is None:
-            if not leading:
-                raise ImportFileError("empty")
-            header_index = _pick_header(leading, recognise)
-            data_rows = leading[header_index + 1 :]
-        if not data_rows:
-            raise ImportFileError("no_data")
-    finally:
-        sheet.close()
-    header_row, header_values = leading[header_index]
-    width = max(len(values) for _row, values in [leading[header_index], *data_rows[:3]])
-    while width and all(
-        len(values) < width or _is_blank(values[width - 1])
-        for _row, values in [leading[header_index], *data_rows[:3]]
-    ):
-        width -= 1
-    headers = [
-        display_value(header_values[i]) if i < len(header_values) else "" for i in range(width)
-    ]
-    samples = [
-        [display_value(values[i]) if i < len(values) else "" for i in range(width)]
-        for _row, values in data_rows[:3]
-    ]
-    return Inspection(
-        file_type=file_type,
-        encoding=encoding,
-        header_row=header_row,
-        headers=headers,
-        sample_rows=samples,
-        estimated_rows=max(sheet.estimated_rows - header_row, len(data_rows)),
-        mapping=suggest(headers) if suggest else suggest_mapping(headers, allow_owner=allow_owner),
-    )
-
-
-def _pick_header(leading: list[tuple[int, tuple]], recognise=recognise_header) -> int:
-    """The row with most recognised headers among the first rows; else the first one."""
-    best, best_score = 0, 0
-    for index, (_row, values) in enumerate(leading):
-        score = len({recognise(v) for v in values if isinstance(v, str)} - {None})
-        if score > best_score:
-            best, best_score = index, score
-    return best
-
-
-def start_import(*, user, uploaded) -> ImportJob:
-    """Check an uploaded file and store it with a new job; nothing is stored if it fails.
-
-    ``uploaded`` is a Django ``UploadedFile`` (or any ``File`` with ``name`` and ``size``).
-    """
-    if not can_edit_customers(user):
-        raise ImportFileError("not_allowed")
-    if user.store_id is None:
-        raise ImportFileError("no_store")
-    filename = os.path.basename(uploaded.name or "")[:255]
-    uploaded.open("rb")
-    inspection = inspect_file(
-        uploaded, filename, uploaded.size, allow_owner=allows_owner_column(user)
-    )
-    job = ImportJob(
-        store_id=user.store_id,
-        user=user,
-        original_filename=filename,
-        file_type=inspection.file_type,
-        file_size=uploaded.size,
-        encoding=inspection.encoding,
-        header_row=inspection.header_row,
-        headers=inspection.headers,
-        sample_rows=inspection.sample_rows,
-        mapping=inspection.mapping,
-        total_rows=inspection.estimated_rows,
-    )
-    uploaded.seek(0)
-    job.file.save(filename, File(uploaded, name=filename), save=False)
-    job.save()
-    return job
-
-
-# ---------------------------------------------------------------------------------------------
-# Step 2: cleaning rows with the form's rules
-# ---------------------------------------------------------------------------------------------
-
-
-def _choice_key(value) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)).strip().lower())
-
-
-def _choice_lookup(choices, extra: dict[str, str]) -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for language in ("en", "zh-hans"):
-        with translation.override(language):
-            for value, label in choices:
-                lookup.setdefault(_choice_key(label), value)
-    for value, _label in choices:
-        lookup.setdefault(_choice_key(value), value)
-    for alias, value in extra.items():
-        lookup.setdefault(_choice_key(alias), value)
-    return lookup
-
 
 _CHOICE_EXTRAS = {
     "gender": (
@@ -887,7 +370,7 @@ _choice_lookups: dict[str, dict[str, str]] = {}
 def choice_lookup(name: str) -> dict[str, str]:
     if name not in _choice_lookups:
         choices, extra = _CHOICE_EXTRAS[name]
-        _choice_lookups[name] = _choice_lookup(choices, extra)
+        _choice_lookups[name] = base.choice_lookup(choices, extra)
     return _choice_lookups[name]
 
 
@@ -901,76 +384,6 @@ def _choice_hint(name: str) -> str:
 
 _TEXT_LIMITS = {"name": 100, "wechat": 50, "district": 50, "address": 200}
 _BUDGET_FIELD = Customer._meta.get_field("budget")
-_BUDGET_STRIP_RE = re.compile(r"[¥,\s]|元|rmb|cny", re.IGNORECASE)
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y%m%d")
-_DATE_CLEAN_RE = re.compile(r"[/.年月]")
-_DATE_SPACE_RE = re.compile(r"[日号T]|\s+")
-
-
-def _json_safe(value):
-    return value if isinstance(value, str | int | float | bool | None) else str(value)
-
-
-class _Ambiguous:
-    def __init__(self, labels):
-        self.labels = labels
-
-
-def _to_text(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime | datetime.date):
-        return display_value(value)
-    return str(value).strip()
-
-
-def _parse_budget(value) -> Decimal:
-    if isinstance(value, bool):
-        raise InvalidOperation
-    if isinstance(value, int | float | Decimal):
-        amount = Decimal(str(value))
-    else:
-        text = _BUDGET_STRIP_RE.sub("", unicodedata.normalize("NFKC", str(value)))
-        factor = 1
-        if text.endswith("万"):
-            text, factor = text[:-1], 10000
-        amount = Decimal(text) * factor
-    if not amount.is_finite():
-        raise InvalidOperation
-    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def _parse_datetime(value) -> datetime.datetime:
-    """An aware datetime from a date cell, an Excel serial number or text in common formats."""
-    if isinstance(value, bool | datetime.time):
-        raise ValueError(value)
-    if isinstance(value, int | float):
-        if not 1 <= value < 2958466:
-            raise ValueError(value)
-        value = from_excel(value)
-    if isinstance(value, datetime.datetime):
-        moment = value.replace(tzinfo=None)
-        if moment.time() == datetime.time(0, 0):
-            moment = datetime.datetime.combine(moment.date(), DEFAULT_FOLLOW_UP_TIME)
-    elif isinstance(value, datetime.date):
-        moment = datetime.datetime.combine(value, DEFAULT_FOLLOW_UP_TIME)
-    else:
-        text = unicodedata.normalize("NFKC", str(value)).strip()
-        text = _DATE_CLEAN_RE.sub("-", text)
-        text = _DATE_SPACE_RE.sub(" ", text).strip()
-        for fmt in _DATE_FORMATS:
-            try:
-                moment = datetime.datetime.strptime(text, fmt)  # made aware below
-            except ValueError:
-                continue
-            if "%H" not in fmt:
-                moment = datetime.datetime.combine(moment.date(), DEFAULT_FOLLOW_UP_TIME)
-            break
-        else:
-            raise ValueError(value)
-    if not 1900 < moment.year < 2200:
-        raise ValueError(value)
-    return timezone.make_aware(moment, timezone.get_default_timezone())
 
 
 def _trim_lookup() -> dict[str, object]:
@@ -981,9 +394,9 @@ def _trim_lookup() -> dict[str, object]:
     )
     for trim in trims:
         keys = {
-            _choice_key(trim.name),
-            _choice_key(f"{trim.series.name}{trim.name}"),
-            _choice_key(f"{trim.series.brand.name}{trim.series.name}{trim.name}"),
+            choice_key(trim.name),
+            choice_key(f"{trim.series.name}{trim.name}"),
+            choice_key(f"{trim.series.brand.name}{trim.series.name}{trim.name}"),
         }
         for key in keys:
             candidates.setdefault(key, []).append(trim)
@@ -995,7 +408,7 @@ def _trim_lookup() -> dict[str, object]:
             lookup[key] = (newest.pk, f"{newest.series.name} {newest.name}")
         else:
             labels = sorted({f"{t.series.name} {t.name}" for t in found})
-            lookup[key] = _Ambiguous(labels[:3])
+            lookup[key] = Ambiguous(labels[:3])
     return lookup
 
 
@@ -1005,79 +418,60 @@ def _owner_lookup(user) -> dict[str, object]:
     by_name: dict[str, list[User]] = {}
     consultants = User.objects.visible_to(user).filter(is_active=True, role=Role.CONSULTANT)
     for consultant in consultants:
-        full_name = _choice_key(consultant.get_full_name())
+        full_name = choice_key(consultant.get_full_name())
         if full_name:
             by_name.setdefault(full_name, []).append(consultant)
     for key, found in by_name.items():
         if len(found) == 1:
             lookup[key] = (found[0].pk, found[0].display_name)
         else:
-            lookup[key] = _Ambiguous([u.username for u in found][:3])
+            lookup[key] = Ambiguous([u.username for u in found][:3])
     for consultant in consultants:  # user names win over full names
-        lookup[_choice_key(consultant.username)] = (consultant.pk, consultant.display_name)
+        lookup[choice_key(consultant.username)] = (consultant.pk, consultant.display_name)
     return lookup
 
 
-class RowCleaner:
+class RowCleaner(base.RowCleaner):
     """Turns a row's cells into customer field values, or row-level issues.
 
     Only non-empty cells give values, so an import merge never blanks a field; defaults
     (level B, walk-in, tier other) come from the model when a customer is created.
     """
 
+    required = REQUIRED_FIELDS
+    constant_fields = frozenset(
+        {*_CHOICE_EXTRAS, "intended_trim", "owner", "budget", "next_follow_up_at", "district"}
+    )
+
     def __init__(self, *, user, mapping: dict[str, str]):
         self.user = user
         allow_owner = allows_owner_column(user)
-        self.columns = sorted(
-            (int(col), name)
-            for col, name in mapping.items()
-            if name in FIELDS_BY_NAME and (allow_owner or not FIELDS_BY_NAME[name].managers_only)
+        super().__init__(
+            sorted(
+                (int(col), name)
+                for col, name in mapping.items()
+                if FIELDS.allowed(name, allow_managers_only=allow_owner)
+            )
         )
-        fields = {name for _col, name in self.columns}
+        fields = set(self.column_of)
         self.trims = _trim_lookup() if "intended_trim" in fields else {}
         self.owners = _owner_lookup(user) if "owner" in fields else {}
 
-    def is_blank(self, values: tuple) -> bool:
-        return all(_is_blank(values[col]) for col, _name in self.columns if col < len(values))
-
-    def clean(self, row: int, values: tuple) -> tuple[dict, list[dict]]:
-        data: dict = {}
-        problems: list[dict] = []
-        for col, name in self.columns:
-            value = values[col] if col < len(values) else None
-            if _is_blank(value):
-                if name in REQUIRED_FIELDS:
-                    problems.append(issue("required", row=row, col=col))
-                continue
-            if value is FORMULA:
-                problems.append(issue("formula", row=row, col=col))
-                continue
-            if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
-                problems.append(issue("excel_error", row=row, col=col, value=value.strip()))
-                continue
-            try:
-                data.update(self.clean_value(name, value))
-            except ValidationError as exc:
-                error = exc.error_list[0]
-                params = {key: _json_safe(value) for key, value in (error.params or {}).items()}
-                problems.append(issue(error.code or "choice", row=row, col=col, **params))
-        return data, problems
-
-    def clean_value(self, name: str, value) -> dict:
+    def clean_value(self, name: str, value, data: dict | None = None) -> dict:
         if name == "phone":
-            return {"phone": normalize_phone(_to_text(value))}
+            return {"phone": normalize_phone(to_text(value))}
         if name in _TEXT_LIMITS:
-            text = _to_text(value)
+            text = to_text(value)
             if len(text) > _TEXT_LIMITS[name]:
                 raise ValidationError(
                     "", code="too_long", params={"limit": _TEXT_LIMITS[name], "length": len(text)}
                 )
             return {name: text}
         if name == "notes":
-            return {"notes": _to_text(value)}
+            return {"notes": to_text(value)}
         if name in _CHOICE_EXTRAS:
-            text = _to_text(value)
-            key = _choice_key(text)
+            text = to_text(value)
+            key = choice_key(text)
             found = choice_lookup(name).get(key)
             if found is None and name == "intention_level" and key:
                 letter = key[0].upper()
@@ -1092,22 +486,22 @@ class RowCleaner:
             return {name: found}
         if name == "budget":
             try:
-                amount = _parse_budget(value)
+                amount = base.parse_amount(value)
             except (InvalidOperation, ValueError) as exc:
                 raise ValidationError("", code="number") from exc
             _BUDGET_FIELD.run_validators(amount)
             return {"budget": amount}
         if name == "next_follow_up_at":
             try:
-                return {"next_follow_up_at": _parse_datetime(value)}
+                return {"next_follow_up_at": base.parse_datetime(value)}
             except (ValueError, OverflowError, TypeError) as exc:
                 raise ValidationError("", code="date") from exc
         if name == "intended_trim":
-            text = _to_text(value)
-            found = self.trims.get(_choice_key(text))
+            text = to_text(value)
+            found = self.trims.get(choice_key(text))
             if found is None:
                 raise ValidationError("", code="trim_unknown", params={"value": text})
-            if isinstance(found, _Ambiguous):
+            if isinstance(found, Ambiguous):
                 raise ValidationError(
                     "",
                     code="trim_ambiguous",
@@ -1115,67 +509,32 @@ class RowCleaner:
                 )
             return {"intended_trim_id": found[0], "intended_trim_label": found[1]}
         if name == "owner":
-            text = _to_text(value)
-            found = self.owners.get(_choice_key(text))
+            text = to_text(value)
+            found = self.owners.get(choice_key(text))
             if found is None:
                 raise ValidationError("", code="owner_unknown", params={"value": text})
-            if isinstance(found, _Ambiguous):
+            if isinstance(found, Ambiguous):
                 raise ValidationError("", code="owner_ambiguous", params={"value": text})
             return {"owner_id": found[0], "owner_label": found[1]}
         raise ValidationError("", code="choice", params={"value": str(value), "choices": ""})
 
 
 # ---------------------------------------------------------------------------------------------
-# Step 2: checking a whole file
+# Checking a whole file
 # ---------------------------------------------------------------------------------------------
 
 
 @dataclass
-class PlannedRow:
-    row: int
-    data: dict
-    kind: str = "new"  # new | file (same phone as an earlier row) | store (phone in the store)
+class PlannedRow(base.PlannedRow):
+    """``kind``: new, file (same phone as an earlier row) or store (phone in the store)."""
+
     first_row: int | None = None
     customer_id: int | None = None
     customer_name: str = ""
     visible: bool = True
 
 
-@dataclass
-class Analysis:
-    data_rows: int = 0
-    rows: list[PlannedRow] = field(default_factory=list)
-    issues: list[dict] = field(default_factory=list)
-    issue_count: int = 0
-    error_rows: int = 0
-
-    @property
-    def duplicates(self) -> list[PlannedRow]:
-        return [r for r in self.rows if r.kind != "new"]
-
-
-ProgressCallback = Callable[[int, int], None]
-
-
-def _job_rows(job: ImportJob) -> tuple[Sheet, Callable[[], None]]:
-    try:
-        handle = job.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise ImportFileError("file_missing") from exc
-    try:
-        sheet, _encoding = open_sheet(handle, job.file_type, job.encoding)
-    except Exception:
-        handle.close()
-        raise
-
-    def close():
-        sheet.close()
-        handle.close()
-
-    return sheet, close
-
-
-def analyse(job: ImportJob, *, progress: ProgressCallback | None = None) -> Analysis:
+def analyse(job: ImportJob, *, progress: base.ProgressCallback | None = None) -> Analysis:
     """Read and check every row of the job's file; look up phones in the store. No writes."""
     result = Analysis()
     problems = mapping_problems(job.mapping)
@@ -1184,28 +543,13 @@ def analyse(job: ImportJob, *, progress: ProgressCallback | None = None) -> Anal
         result.issue_count = len(problems)
         return result
     cleaner = RowCleaner(user=job.user, mapping=job.mapping)
-    sheet, close = _job_rows(job)
-    estimated = max(job.total_rows, 1)
-    try:
-        for row_number, values in sheet.rows:
-            if row_number <= job.header_row or cleaner.is_blank(values):
-                continue
-            result.data_rows += 1
-            if result.data_rows > MAX_DATA_ROWS:
-                raise ImportFileError("too_many_rows", limit=f"{MAX_DATA_ROWS:,}")
-            data, row_problems = cleaner.clean(row_number, values)
-            if row_problems:
-                result.error_rows += 1
-                result.issue_count += len(row_problems)
-                room = MAX_STORED_ERRORS - len(result.issues)
-                if room > 0:
-                    result.issues.extend(row_problems[:room])
-            else:
-                result.rows.append(PlannedRow(row=row_number, data=data))
-            if progress and result.data_rows % PROGRESS_EVERY == 0:
-                progress(result.data_rows, max(estimated, result.data_rows))
-    finally:
-        close()
+    for row_number, data, row_problems in base.clean_rows(
+        job, cleaner, result, max_rows=MAX_DATA_ROWS, progress=progress
+    ):
+        if row_problems:
+            result.add_problems(row_problems)
+        else:
+            result.rows.append(PlannedRow(row=row_number, data=data))
     _find_duplicates(job, result.rows)
     return result
 
@@ -1264,134 +608,30 @@ def _sample_entry(planned: PlannedRow) -> dict:
     return entry
 
 
-def build_report(analysis: Analysis) -> dict:
-    duplicates = [
-        {
-            "row": r.row,
-            "name": r.data.get("name", ""),
-            "phone": r.data.get("phone", ""),
-            "kind": r.kind,
-            "first_row": r.first_row,
-            "customer_id": r.customer_id,
-            "customer_name": r.customer_name,
-            "visible": r.visible,
-        }
-        for r in analysis.duplicates
-    ]
+def _duplicate_entry(planned: PlannedRow) -> dict:
     return {
-        "data_rows": analysis.data_rows,
-        "valid_rows": len(analysis.rows),
-        "new_rows": sum(1 for r in analysis.rows if r.kind == "new"),
-        "error_rows": analysis.error_rows,
-        "issue_count": analysis.issue_count,
-        "issues": analysis.issues,
-        "duplicates": duplicates,
-        "sample": [_sample_entry(r) for r in analysis.rows[:SAMPLE_SIZE]],
-        "checked_at": timezone.now().isoformat(),
+        "row": planned.row,
+        "name": planned.data.get("name", ""),
+        "phone": planned.data.get("phone", ""),
+        "kind": planned.kind,
+        "first_row": planned.first_row,
+        "customer_id": planned.customer_id,
+        "customer_name": planned.customer_name,
+        "visible": planned.visible,
     }
 
 
-def _progress_saver(job: ImportJob) -> ProgressCallback:
-    def save(done: int, total: int) -> None:
-        # Autocommitted (never inside the import's transaction), so a poll sees it at once.
-        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, total_rows=total)
-
-    return save
-
-
-def _fail(job: ImportJob, issues: list[dict], *, count: int | None = None) -> ImportJob:
-    job.status = ImportJob.Status.FAILED
-    job.error_summary = {"issues": issues[:MAX_STORED_ERRORS], "count": count or len(issues)}
-    job.finished_at = timezone.now()
-    job.save()
-    return job
-
-
-def check_import(job: ImportJob) -> ImportJob:
-    """Step 2: check every row and keep the report for the preview. Writes no customers."""
-    job.status = ImportJob.Status.CHECKING
-    job.processed_rows = 0
-    job.started_at = timezone.now()
-    job.finished_at = None
-    job.error_summary = {}
-    job.save()
-    started = time.monotonic()
-    _delete_checked_rows(job)
-    try:
-        analysis = analyse(job, progress=_progress_saver(job))
-        if not analysis.issue_count:
-            _save_checked_rows(job, analysis.rows)
-    except ImportFileError as exc:
-        return _fail(job, [exc.as_issue()])
-    except Exception:
-        logger.exception("Checking import %s failed", job.pk)
-        return _fail(job, [issue("unexpected")])
-    logger.info(
-        "Import %s: checked %s rows in %.1f s",
-        job.pk,
-        analysis.data_rows,
-        time.monotonic() - started,
-    )
-    job.report = build_report(analysis)
-    job.total_rows = analysis.data_rows
-    job.processed_rows = analysis.data_rows
-    # Per-row choices only make sense for rows that are still duplicates.
-    rows = {str(d["row"]) for d in job.report["duplicates"]}
-    job.row_actions = {row: action for row, action in job.row_actions.items() if row in rows}
-    job.status = ImportJob.Status.PREVIEWED
-    job.finished_at = timezone.now()
-    job.save()
-    return job
-
-
-def _checked_rows_name(job: ImportJob) -> str:
-    return f"{job.file.name}.checked.json.gz"
-
-
-def _delete_checked_rows(job: ImportJob) -> None:
-    if job.file:
-        job.file.storage.delete(_checked_rows_name(job))
-
-
-def _save_checked_rows(job: ImportJob, rows: list[PlannedRow]) -> None:
-    """Keep the cleaned rows of a clean check, so the import need not read the file again."""
-    payload = []
-    for planned in rows:
-        data = dict(planned.data)
-        if "budget" in data:
-            data["budget"] = str(data["budget"])
-        if "next_follow_up_at" in data:
-            data["next_follow_up_at"] = data["next_follow_up_at"].isoformat()
-        payload.append([planned.row, data])
-    content = gzip.compress(
-        json.dumps({"mapping": job.mapping, "rows": payload}, ensure_ascii=False).encode(),
-        compresslevel=1,
-    )
-    name = _checked_rows_name(job)
-    job.file.storage.delete(name)
-    job.file.storage.save(name, ContentFile(content))
+#: Values of the checked rows that JSON does not hold as they are.
+VALUE_TYPES = {"budget": Decimal, "next_follow_up_at": datetime.datetime}
 
 
 def _load_checked_rows(job: ImportJob) -> Analysis | None:
-    """The rows saved by the check, re-verified against today's catalogue and staff."""
-    name = _checked_rows_name(job)
-    if not job.file or not job.file.storage.exists(name):
-        return None
-    try:
-        with job.file.storage.open(name, "rb") as handle:
-            saved = json.loads(gzip.decompress(handle.read()))
-    except (OSError, ValueError):
-        logger.warning("Import %s: saved check unreadable, reading the file again", job.pk)
-        return None
-    if saved.get("mapping") != job.mapping:
+    """The rows saved by the check, re-verified against today's catalogue, staff and phones."""
+    saved = base.load_checked_rows(job, VALUE_TYPES)
+    if saved is None:
         return None
     result = Analysis(data_rows=job.report.get("data_rows", 0))
-    for row, data in saved["rows"]:
-        if "budget" in data:
-            data["budget"] = Decimal(data["budget"])
-        if "next_follow_up_at" in data:
-            data["next_follow_up_at"] = datetime.datetime.fromisoformat(data["next_follow_up_at"])
-        result.rows.append(PlannedRow(row=row, data=data))
+    result.rows = [PlannedRow(row=row, data=data) for row, data in saved]
     _recheck_references(job, result)
     if not result.issue_count:
         _find_duplicates(job, result.rows)
@@ -1434,53 +674,8 @@ def _recheck_references(job: ImportJob, analysis: Analysis) -> None:
     analysis.error_rows = len({i["row"] for i in analysis.issues})
 
 
-def row_action(job: ImportJob, duplicate: dict) -> str:
-    """What happens to a duplicate row: "merge" or "skip" (another owner's card: always skip)."""
-    if duplicate["kind"] == "store" and not duplicate["visible"]:
-        return ImportJob.DuplicateAction.SKIP
-    return job.row_actions.get(str(duplicate["row"]), job.duplicate_action)
-
-
-def planned_counts(job: ImportJob) -> dict[str, int]:
-    """Customers created, rows merged and rows skipped if the user confirms now."""
-    report = job.report or {}
-    merged = skipped = 0
-    for duplicate in report.get("duplicates", []):
-        if row_action(job, duplicate) == ImportJob.DuplicateAction.MERGE:
-            merged += 1
-        else:
-            skipped += 1
-    return {"created": report.get("new_rows", 0), "merged": merged, "skipped": skipped}
-
-
-def can_confirm(job: ImportJob) -> bool:
-    report = job.report or {}
-    return (
-        job.status == ImportJob.Status.PREVIEWED
-        and not report.get("issue_count")
-        and report.get("valid_rows", 0) > 0
-    )
-
-
-def set_duplicate_action(job: ImportJob, action: str, *, row: int | None = None) -> None:
-    if action not in ImportJob.DuplicateAction.values:
-        raise ValidationError(_("Choose skip or merge."))
-    if row is None:
-        job.duplicate_action = action
-        job.row_actions = {}
-        job.save(update_fields=["duplicate_action", "row_actions", "updated_at"])
-        return
-    duplicate = next((d for d in job.report.get("duplicates", []) if d["row"] == row), None)
-    if duplicate is None:
-        raise ValidationError(_("Row %(row)s is not a duplicate.") % {"row": row})
-    if action == ImportJob.DuplicateAction.MERGE and not duplicate["visible"]:
-        raise ValidationError(ISSUE_MESSAGES["owned_elsewhere"])
-    job.row_actions = {**job.row_actions, str(row): action}
-    job.save(update_fields=["row_actions", "updated_at"])
-
-
 # ---------------------------------------------------------------------------------------------
-# Step 3: the import
+# The import
 # ---------------------------------------------------------------------------------------------
 
 _MERGE_FIELDS = (
@@ -1499,79 +694,6 @@ _MERGE_FIELDS = (
     "kind",
 )
 _CREATE_FIELDS = (*_MERGE_FIELDS, "phone", "owner_id")
-
-
-def confirm_import(job: ImportJob) -> bool:
-    """Mark a checked job as importing, once (a second click finds it already started)."""
-    if not can_confirm(job):
-        return False
-    started = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEWED).update(
-        status=ImportJob.Status.IMPORTING,
-        processed_rows=0,
-        started_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
-    if started:
-        job.refresh_from_db()
-    return bool(started)
-
-
-def run_import(job: ImportJob) -> ImportJob:
-    """Step 3: check again, then write all rows in one transaction, or nothing."""
-    user = job.user
-    if job.status != ImportJob.Status.IMPORTING:
-        return job
-    if not (user.is_active and can_edit_customers(user)):
-        return _fail(job, [issue("not_allowed")])
-    if user.store_id != job.store_id:
-        return _fail(job, [issue("no_store")])
-    started = time.monotonic()
-    try:
-        analysis = _load_checked_rows(job)
-        if analysis is None:  # no saved check (or unreadable): read the file again
-            analysis = analyse(job, progress=_progress_saver(job))
-    except ImportFileError as exc:
-        return _fail(job, [exc.as_issue()])
-    except Exception:
-        logger.exception("Import %s failed while reading", job.pk)
-        return _fail(job, [issue("unexpected")])
-    if analysis.issue_count:
-        return _fail(job, analysis.issues, count=analysis.issue_count)
-    conflicts = _changes_since_preview(job, analysis)
-    if conflicts:
-        return _fail(job, conflicts)
-    ImportJob.objects.filter(pk=job.pk).update(
-        processed_rows=analysis.data_rows, total_rows=analysis.data_rows
-    )
-    read_seconds = time.monotonic() - started
-    try:
-        with transaction.atomic():
-            counts, created_ids = _write(job, analysis)
-    except IntegrityError:
-        logger.info("Import %s hit a unique phone while writing", job.pk, exc_info=True)
-        return _fail(job, [issue("phone_taken_meanwhile")])
-    except Exception:
-        logger.exception("Import %s failed while writing", job.pk)
-        return _fail(job, [issue("unexpected")])
-    job.status = ImportJob.Status.DONE
-    job.total_rows = job.processed_rows = analysis.data_rows
-    job.created_count, job.merged_count, job.skipped_count = counts
-    job.report = {**job.report, "created_ids": created_ids[:CREATED_LINKS]}
-    job.finished_at = timezone.now()
-    job.save()
-    logger.info(
-        "Import %s: %s rows read in %.1f s, %s created and %s merged in %.1f s",
-        job.pk,
-        analysis.data_rows,
-        read_seconds,
-        counts[0],
-        counts[1],
-        time.monotonic() - started - read_seconds,
-    )
-    # The customers are in the database (with their history); the upload is not needed.
-    _delete_checked_rows(job)
-    job.file.delete(save=True)
-    return job
 
 
 def _changes_since_preview(job: ImportJob, analysis: Analysis) -> list[dict]:
@@ -1630,36 +752,26 @@ def _write(job: ImportJob, analysis: Analysis) -> tuple[tuple[int, int, int], li
             search_text = search_texts.get(customer.name)
             if search_text is None:
                 search_text = search_texts[customer.name] = customer.build_search_text()
-            customer.search_text = search_text  # bulk_create does not call save()
+            customer.search_text = search_text  # bulk inserts do not call save()
             customers.append(customer)
-        created = bulk_create_with_history(
-            customers,
-            Customer,
-            batch_size=BATCH_SIZE,
-            default_user=user,
-            default_change_reason="import",
-            default_date=now,
-        )
+        ids = base.create_with_history(Customer, customers, user=user, reason="import", date=now)
         LevelChange.objects.bulk_create(
             [
                 LevelChange(
-                    customer_id=c.pk,
+                    customer_id=pk,
                     from_level="",
-                    to_level=c.intention_level,
+                    to_level=customer.intention_level,
                     changed_at=now,
                     changed_by=user,
                 )
-                for c in created
+                for pk, customer in zip(ids, customers, strict=True)
             ],
             batch_size=BATCH_SIZE,
         )
-        created_ids.extend(c.pk for c in created)
+        created_ids.extend(ids)
     _apply_merges(job, merges, now)
     # Re-check scope after the write, as save_customer does: all new cards are the user's to see.
-    for start in range(0, len(created_ids), LOOKUP_CHUNK):
-        chunk = created_ids[start : start + LOOKUP_CHUNK]
-        if Customer.objects.visible_to(user).filter(pk__in=chunk).count() != len(chunk):
-            raise PermissionDenied("imported customers outside the user's scope")
+    base.recheck_scope(Customer.objects.visible_to(user), created_ids)
     return (len(created_ids), merged, skipped), created_ids
 
 
@@ -1717,6 +829,70 @@ def _apply_merges(job: ImportJob, merges: dict[int, dict], now) -> None:
         LevelChange.objects.bulk_create(level_changes, batch_size=BATCH_SIZE)
 
 
+# ---------------------------------------------------------------------------------------------
+# The steps (core.importing), with the customers' parts
+# ---------------------------------------------------------------------------------------------
+
+
+class CustomerImporter(base.Importer):
+    job_model = ImportJob
+    kind = ImportJob.Kind.CUSTOMERS
+    fields = FIELDS
+    messages = ISSUE_MESSAGES
+    keeps_checked_rows = True
+    value_types = VALUE_TYPES
+    merged_key = "merged"
+    taken_meanwhile = "phone_taken_meanwhile"
+    msg_locked = ISSUE_MESSAGES["owned_elsewhere"]
+
+    @property
+    def jobs(self):
+        return ImportJob.objects
+
+    def may_import(self, user) -> bool:
+        return can_edit_customers(user)
+
+    def field_label(self, name: str) -> str:
+        return field_label(name)
+
+    def suggest_mapping(self, headers: list[str], user) -> dict[str, str]:
+        return suggest_mapping(headers, allow_owner=allows_owner_column(user))
+
+    def analyse(self, job, progress=None) -> Analysis:
+        return analyse(job, progress=progress)
+
+    def load_checked(self, job) -> Analysis | None:
+        return _load_checked_rows(job)
+
+    def duplicate_entry(self, planned) -> dict:
+        return _duplicate_entry(planned)
+
+    def sample_entry(self, planned) -> dict:
+        return _sample_entry(planned)
+
+    def is_locked(self, duplicate: dict) -> bool:
+        """Another consultant's card: it can only be skipped."""
+        return duplicate["kind"] == "store" and not duplicate["visible"]
+
+    def changes_since_preview(self, job, analysis: Analysis) -> list[dict]:
+        return _changes_since_preview(job, analysis)
+
+    def write(self, job, analysis: Analysis):
+        return _write(job, analysis)
+
+
+IMPORTER = CustomerImporter()
+
+start_import = IMPORTER.start_import
+check_import = IMPORTER.check_import
+confirm_import = IMPORTER.confirm_import
+run_import = IMPORTER.run_import
+row_action = IMPORTER.row_action
+planned_counts = IMPORTER.planned_counts
+can_confirm = IMPORTER.can_confirm
+set_duplicate_action = IMPORTER.set_duplicate_action
+
+
 def should_run_inline(job: ImportJob) -> bool:
     return job.total_rows < INLINE_ROW_LIMIT
 
@@ -1746,12 +922,6 @@ TEMPLATE_HEADERS = (
 
 def template_workbook(*, example_trim: str = "", example_owner: str = "") -> bytes:
     """The downloadable template: Chinese headers, one example row, drop-downs for choices."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "客户导入"
-    header_font = Font(bold=True, color="FFFFFF")
-    header_fill = PatternFill("solid", fgColor="1D4ED8")
-    required_fill = PatternFill("solid", fgColor="B91C1C")
     next_week = timezone.localdate() + datetime.timedelta(days=7)
     example = {
         "name": "张三",
@@ -1770,23 +940,6 @@ def template_workbook(*, example_trim: str = "", example_owner: str = "") -> byt
         "kind": "个人",
         "owner": example_owner,
     }
-    for index, (title, name, width) in enumerate(TEMPLATE_HEADERS, start=1):
-        cell = sheet.cell(row=1, column=index, value=title)
-        cell.font = header_font
-        cell.fill = required_fill if name in REQUIRED_FIELDS else header_fill
-        cell.alignment = Alignment(horizontal="center")
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = width
-        value_cell = sheet.cell(row=2, column=index, value=example[name])
-        if name == "phone":
-            value_cell.number_format = "@"
-        elif name == "next_follow_up_at":
-            value_cell.number_format = "yyyy-mm-dd hh:mm"
-        elif name == "budget":
-            value_cell.number_format = "#,##0"
-    sheet.freeze_panes = "A2"
-    # Phones as text, so Excel neither drops a leading 0 nor writes 1.38E+10.
-    sheet.column_dimensions["B"].number_format = "@"
     lists = {
         "gender": ["男", "女"],
         "intention_level": [value for value, _label in IntentionLevel.choices],
@@ -1803,21 +956,6 @@ def template_workbook(*, example_trim: str = "", example_owner: str = "") -> byt
         ],
         "kind": ["个人", "单位"],
     }
-    for index, (_title, name, _width) in enumerate(TEMPLATE_HEADERS, start=1):
-        if name in lists:
-            validation = DataValidation(
-                type="list", formula1='"' + ",".join(lists[name]) + '"', allow_blank=True
-            )
-            letter = get_column_letter(index)
-            validation.add(f"{letter}2:{letter}5000")
-            sheet.add_data_validation(validation)
-
-    notes = workbook.create_sheet("填写说明")
-    notes.column_dimensions["A"].width = 16
-    notes.column_dimensions["B"].width = 90
-    notes.append(["列", "说明"])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
     explanations = [
         ("客户姓名", "必填。"),
         (
@@ -1841,14 +979,19 @@ def template_workbook(*, example_trim: str = "", example_owner: str = "") -> byt
         ("", "导入前会先预览并列出每一行的错误；确认后一次性全部导入，出错则全部不导入。"),
         ("", "示例行（张三）仅作示范，导入前请删除。"),
     ]
-    for row in explanations:
-        notes.append(list(row))
-    for row in notes.iter_rows(min_row=2):
-        row[1].alignment = Alignment(wrap_text=True, vertical="top")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def describe_issues(items: list[dict], headers: list[str]) -> list[str]:
-    return [describe_issue(item, headers) for item in items]
+    return base.template_workbook(
+        title="客户导入",
+        columns=TEMPLATE_HEADERS,
+        example=example,
+        required=REQUIRED_FIELDS,
+        number_formats={
+            "phone": "@",
+            "next_follow_up_at": "yyyy-mm-dd hh:mm",
+            "budget": "#,##0",
+        },
+        # Phones as text, so Excel neither drops a leading 0 nor writes 1.38E+10.
+        text_columns=("phone",),
+        lists=lists,
+        explanations=explanations,
+        first_column_width=16,
+    )

@@ -1,61 +1,47 @@
 """Import a stock list (库存表) from an Excel workbook (.xlsx) or a CSV file.
 
-The customer import's flow and machinery, on the same ``ImportJob`` (kind "stock"):
-
-1. :func:`start_import` checks the upload, stores it and proposes a column mapping from the
-   headers (车架号, 车型, 颜色, 状态, 到店日期, 成本, 库位, 备注 or English names).
-2. :func:`check_import` reads every row, reports each bad cell by row and column, and finds
-   VINs repeated in the file or already registered. Nothing is written to vehicles.
-3. :func:`run_import` reads and checks the file again, makes sure nothing changed since the
-   preview, then writes every row in one transaction, or nothing at all.
+The shared steps of ``core.importing``, on the same ``ImportJob`` (kind "stock"): the upload is
+checked and stored with a proposed column mapping (车架号, 车型, 颜色, 状态, 到店日期, 成本, 库位,
+备注 or English names), every row is checked and each bad cell reported by row and column
+(nothing written), then every row is written in one transaction, or nothing at all. What is the
+stock's own lives here: the fields, the row rules (VIN check digit, trims by name and model
+year, colours of the trim's brand, statuses a person may set), VINs repeated in the file or
+registered elsewhere, cars already in stock (update or skip; one held by a sales order can only
+be skipped), and the writes.
 
 A store holds hundreds of cars, not hundreds of thousands: the file is capped at
-:data:`MAX_DATA_ROWS` rows and every step runs within the request.
+:data:`MAX_DATA_ROWS` rows, every step runs within the request, and the import reads and checks
+the file again rather than keeping the checked rows.
 """
 
 from __future__ import annotations
 
 import datetime
-import io
 import logging
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import IntegrityError
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from dealerplan.catalog.models import Color, Trim
+from dealerplan.core import importing as base
 from dealerplan.core import vin as vins
-from dealerplan.customers.importing import (
-    EXCEL_ERRORS,
-    FORMULA,
-    ISSUE_MESSAGES,
+from dealerplan.core.importing import (
     XLSX_CONTENT_TYPE,
+    Analysis,
+    Conflict,
+    ImportField,
     ImportFileError,
-    _choice_key,
-    _choice_lookup,
-    _fail,
-    _header_key,
-    _is_blank,
-    _job_rows,
-    _json_safe,
-    _parse_budget,
-    _parse_datetime,
-    _to_text,
-    can_confirm,
-    describe_issue,
-    inspect_file,
+    choice_key,
+    choice_lookup,
     issue,
+    parse_date,
+    to_text,
 )
 from dealerplan.customers.models import ImportJob
 
@@ -70,6 +56,7 @@ __all__ = [
     "check_import",
     "confirm_import",
     "describe",
+    "parse_date",
     "run_import",
     "start_import",
 ]
@@ -78,14 +65,8 @@ logger = logging.getLogger(__name__)
 
 #: More data rows than this are refused (split the file).
 MAX_DATA_ROWS = 5000
-#: Row-level errors kept in the report (the count is always exact).
-MAX_STORED_ERRORS = 1000
-#: Rows shown in the preview table.
-SAMPLE_SIZE = 10
 #: Rows per INSERT / UPDATE statement, and VINs per ``IN (...)`` lookup.
-BATCH_SIZE = 500
-#: Created vehicles linked from the summary page.
-CREATED_LINKS = 20
+BATCH_SIZE = base.BATCH_SIZE
 
 #: The model year coded in a VIN's 10th character, in a 30-year cycle from 1980 (A).
 VIN_YEAR_CODES = "ABCDEFGHJKLMNPRSTVWXY123456789"
@@ -96,7 +77,7 @@ VIN_YEAR_CODES = "ABCDEFGHJKLMNPRSTVWXY123456789"
 # ---------------------------------------------------------------------------------------------
 
 ISSUE_MESSAGES_STOCK = {
-    **ISSUE_MESSAGES,
+    **base.ISSUE_MESSAGES,
     "not_allowed": _("You may not import stock."),
     "vin_length": vins.MSG_LENGTH,
     "vin_chars": vins.MSG_CHARS,
@@ -130,26 +111,22 @@ LOCKED_REASONS = {
     "archived": _("archived"),
 }
 
+MSG_ACTION = _("Choose skip or update.")
+MSG_NOT_DUPLICATE = _("Row %(row)s holds no VIN already in stock.")
+MSG_LOCKED = _("This car is held by a sales order or archived: the row can only be skipped.")
+
 
 def describe(item: dict, headers: list[str] | None = None) -> str:
     """``第 5 行 车架号（A列）：车架号（VIN）校验位…`` in the active language."""
-    return describe_issue(item, headers, messages=ISSUE_MESSAGES_STOCK, label=field_label)
+    return base.describe_issue(item, headers, messages=ISSUE_MESSAGES_STOCK, label=field_label)
 
 
 # ---------------------------------------------------------------------------------------------
 # Fields and header recognition
 # ---------------------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class StockField:
-    name: str
-    aliases: tuple[str, ...]
-    required: bool = False
-
-
-STOCK_FIELDS: tuple[StockField, ...] = (
-    StockField(
+STOCK_FIELDS: tuple[ImportField, ...] = (
+    ImportField(
         "vin",
         (
             "车架号",
@@ -168,7 +145,7 @@ STOCK_FIELDS: tuple[StockField, ...] = (
         ),
         required=True,
     ),
-    StockField(
+    ImportField(
         "trim",
         (
             "车型",
@@ -184,7 +161,7 @@ STOCK_FIELDS: tuple[StockField, ...] = (
         ),
         required=True,
     ),
-    StockField(
+    ImportField(
         "color",
         (
             "颜色",
@@ -199,8 +176,8 @@ STOCK_FIELDS: tuple[StockField, ...] = (
         ),
         required=True,
     ),
-    StockField("status", ("状态", "车辆状态", "库存状态", "status", "stock status")),
-    StockField(
+    ImportField("status", ("状态", "车辆状态", "库存状态", "status", "stock status")),
+    ImportField(
         "arrival_date",
         (
             "到店日期",
@@ -215,23 +192,19 @@ STOCK_FIELDS: tuple[StockField, ...] = (
             "received on",
         ),
     ),
-    StockField(
+    ImportField(
         "cost",
         ("成本", "采购价", "采购成本", "进价", "进货价", "车辆成本", "cost", "purchase price"),
     ),
-    StockField(
+    ImportField(
         "location",
         ("库位", "位置", "存放位置", "停放位置", "库位号", "location", "bay", "parking"),
     ),
-    StockField("notes", ("备注", "备注信息", "说明", "notes", "note", "remarks", "comments")),
+    ImportField("notes", ("备注", "备注信息", "说明", "notes", "note", "remarks", "comments")),
 )
-FIELDS_BY_NAME = {f.name: f for f in STOCK_FIELDS}
-REQUIRED_FIELDS = tuple(f.name for f in STOCK_FIELDS if f.required)
-
-_ALIASES: dict[str, str] = {}
-for _field in STOCK_FIELDS:
-    for _alias in (_field.name, *_field.aliases):
-        _ALIASES.setdefault(_header_key(_alias), _field.name)
+FIELDS = base.FieldSet(STOCK_FIELDS)
+FIELDS_BY_NAME = FIELDS.by_name
+REQUIRED_FIELDS = FIELDS.required
 
 
 def field_label(name: str) -> str:
@@ -246,71 +219,20 @@ def field_choices() -> list[tuple[str, str]]:
 
 
 def recognise_header(text) -> str | None:
-    return _ALIASES.get(_header_key(text))
+    return FIELDS.recognise(text)
 
 
 def suggest_mapping(headers: list[str]) -> dict[str, str]:
     """Column index (as a string, for JSON) → field, first column wins for each field."""
-    mapping: dict[str, str] = {}
-    for index, header in enumerate(headers):
-        name = recognise_header(header)
-        if name is not None and name not in mapping.values():
-            mapping[str(index)] = name
-    return mapping
+    return FIELDS.suggest_mapping(headers)
 
 
 def mapping_problems(mapping: dict[str, str]) -> list[dict]:
-    chosen = [name for name in mapping.values() if name]
-    problems = [
-        issue("mapping_twice", field=name)
-        for name in sorted({n for n in chosen if chosen.count(n) > 1})
-    ]
-    problems += [issue("mapping_required", field=n) for n in REQUIRED_FIELDS if n not in chosen]
-    return problems
+    return FIELDS.mapping_problems(mapping)
 
 
 # ---------------------------------------------------------------------------------------------
-# Step 1: the upload
-# ---------------------------------------------------------------------------------------------
-
-
-def start_import(*, user, uploaded) -> ImportJob:
-    """Check an uploaded stock list and store it with a new job; nothing is stored if it fails."""
-    if not services.can_edit_stock(user):
-        raise PermissionDenied
-    if user.store_id is None:
-        raise ImportFileError("no_store")
-    filename = os.path.basename(uploaded.name or "")[:255]
-    uploaded.open("rb")
-    inspection = inspect_file(
-        uploaded,
-        filename,
-        uploaded.size,
-        recognise=recognise_header,
-        suggest=suggest_mapping,
-    )
-    job = ImportJob(
-        kind=ImportJob.Kind.STOCK,
-        store_id=user.store_id,
-        user=user,
-        original_filename=filename,
-        file_type=inspection.file_type,
-        file_size=uploaded.size,
-        encoding=inspection.encoding,
-        header_row=inspection.header_row,
-        headers=inspection.headers,
-        sample_rows=inspection.sample_rows,
-        mapping=inspection.mapping,
-        total_rows=inspection.estimated_rows,
-    )
-    uploaded.seek(0)
-    job.file.save(filename, File(uploaded, name=filename), save=False)
-    job.save()
-    return job
-
-
-# ---------------------------------------------------------------------------------------------
-# Step 2: cleaning rows
+# Cleaning rows
 # ---------------------------------------------------------------------------------------------
 
 _STATUS_EXTRAS = {
@@ -348,7 +270,7 @@ _status_lookup: dict[str, str] = {}
 
 def status_lookup() -> dict[str, str]:
     if not _status_lookup:
-        _status_lookup.update(_choice_lookup(VehicleStatus.choices, _STATUS_EXTRAS))
+        _status_lookup.update(choice_lookup(VehicleStatus.choices, _STATUS_EXTRAS))
     return _status_lookup
 
 
@@ -396,12 +318,12 @@ def trim_lookup() -> dict[str, list[TrimChoice]]:
             label=f"{series.name} {trim.name}",
         )
         names = [trim.name, f"{series.name}{trim.name}", f"{brand.name}{series.name}{trim.name}"]
-        keys = {_choice_key(n) for n in names}
+        keys = {choice_key(n) for n in names}
         if trim.model_year:
             year = str(trim.model_year)
-            keys |= {_choice_key(f"{year}款{n}") for n in names}
-            keys |= {_choice_key(f"{n}{year}款") for n in names}
-            keys |= {_choice_key(f"{series.name}{year}款{trim.name}")}
+            keys |= {choice_key(f"{year}款{n}") for n in names}
+            keys |= {choice_key(f"{n}{year}款") for n in names}
+            keys |= {choice_key(f"{series.name}{year}款{trim.name}")}
         for key in keys:
             lookup.setdefault(key, []).append(choice)
     return lookup
@@ -413,15 +335,10 @@ def color_lookup() -> dict[str, list[tuple[int, int, str, str]]]:
     colors = Color.objects.filter(brand__is_competitor=False).select_related("brand")
     for color in colors:
         entry = (color.pk, color.brand_id, color.brand.name, color.name)
-        for key in {_choice_key(color.name), _choice_key(color.code) if color.code else ""}:
+        for key in {choice_key(color.name), choice_key(color.code) if color.code else ""}:
             if key:
                 lookup.setdefault(key, []).append(entry)
     return lookup
-
-
-def parse_date(value) -> datetime.date:
-    moment = _parse_datetime(value)
-    return moment.astimezone(timezone.get_default_timezone()).date()
 
 
 _COST_FIELD = Vehicle._meta.get_field("cost")
@@ -429,60 +346,36 @@ _TEXT_LIMITS = {"location": Vehicle._meta.get_field("location").max_length}
 CLEAN_ORDER = ("vin", "trim", "color", "status", "arrival_date", "cost", "location", "notes")
 
 
-class StockRowCleaner:
+class StockRowCleaner(base.RowCleaner):
     """Turns a row's cells into vehicle field values, or row-level issues.
 
-    Empty optional cells give no value, so updating a car in stock never blanks a field. All
-    lookups are loaded once; cleaning a row touches no database.
+    Fields are cleaned in :data:`CLEAN_ORDER` (the trim needs the VIN's model year, the colour
+    the trim's brand). Empty optional cells give no value, so updating a car in stock never
+    blanks a field. All lookups are loaded once; cleaning a row touches no database.
     """
 
+    required = REQUIRED_FIELDS
+    constant_fields = frozenset({"status", "cost"})
+
     def __init__(self, *, mapping: dict[str, str], today: datetime.date | None = None):
-        self.columns = {name: int(col) for col, name in mapping.items() if name in FIELDS_BY_NAME}
-        self.trims = trim_lookup() if "trim" in self.columns else {}
-        self.colors = color_lookup() if "color" in self.columns else {}
+        column_of = {name: int(col) for col, name in mapping.items() if name in FIELDS_BY_NAME}
+        super().__init__((column_of[name], name) for name in CLEAN_ORDER if name in column_of)
+        self.trims = trim_lookup() if "trim" in self.column_of else {}
+        self.colors = color_lookup() if "color" in self.column_of else {}
         self.today = today or timezone.localdate()
-
-    def is_blank(self, values: tuple) -> bool:
-        return all(_is_blank(values[c]) for c in self.columns.values() if c < len(values))
-
-    def clean(self, row: int, values: tuple) -> tuple[dict, list[dict]]:
-        data: dict = {}
-        problems: list[dict] = []
-        for name in CLEAN_ORDER:
-            col = self.columns.get(name)
-            if col is None:
-                continue
-            value = values[col] if col < len(values) else None
-            if _is_blank(value):
-                if name in REQUIRED_FIELDS:
-                    problems.append(issue("required", row=row, col=col))
-                continue
-            if value is FORMULA:
-                problems.append(issue("formula", row=row, col=col))
-                continue
-            if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
-                problems.append(issue("excel_error", row=row, col=col, value=value.strip()))
-                continue
-            try:
-                data.update(self.clean_value(name, value, data))
-            except ValidationError as exc:
-                error = exc.error_list[0]
-                params = {key: _json_safe(v) for key, v in (error.params or {}).items()}
-                problems.append(issue(error.code or "choice", row=row, col=col, **params))
-        return data, problems
 
     def clean_value(self, name: str, value, data: dict) -> dict:
         if name == "vin":
-            vin = vins.normalize_vin(_to_text(value))
+            vin = vins.normalize_vin(to_text(value))
             vins.validate_vin(vin)
             return {"vin": vin}
         if name == "trim":
-            return self.clean_trim(_to_text(value), data.get("vin", ""))
+            return self.clean_trim(to_text(value), data.get("vin", ""))
         if name == "color":
-            return self.clean_color(_to_text(value), data)
+            return self.clean_color(to_text(value), data)
         if name == "status":
-            text = _to_text(value)
-            status = status_lookup().get(_choice_key(text))
+            text = to_text(value)
+            status = status_lookup().get(choice_key(text))
             if status is None:
                 raise ValidationError(
                     "", code="choice", params={"value": text, "choices": _status_hint()}
@@ -503,22 +396,22 @@ class StockRowCleaner:
             return {"arrival_date": arrival}
         if name == "cost":
             try:
-                amount = _parse_budget(value)
+                amount = base.parse_amount(value)
             except (InvalidOperation, ValueError) as exc:
                 raise ValidationError("", code="number") from exc
             _COST_FIELD.run_validators(amount)
             return {"cost": amount}
         if name in _TEXT_LIMITS:
-            text = _to_text(value)
+            text = to_text(value)
             if len(text) > _TEXT_LIMITS[name]:
                 raise ValidationError(
                     "", code="too_long", params={"limit": _TEXT_LIMITS[name], "length": len(text)}
                 )
             return {name: text}
-        return {"notes": _to_text(value)}
+        return {"notes": to_text(value)}
 
     def clean_trim(self, text: str, vin: str) -> dict:
-        found = self.trims.get(_choice_key(text), [])
+        found = self.trims.get(choice_key(text), [])
         if not found:
             raise ValidationError("", code="trim_unknown", params={"value": text})
         if len({(t.series_id, t.name) for t in found}) > 1:
@@ -539,7 +432,7 @@ class StockRowCleaner:
         }
 
     def clean_color(self, text: str, data: dict) -> dict:
-        found = self.colors.get(_choice_key(text), [])
+        found = self.colors.get(choice_key(text), [])
         brand_id = data.get("brand_id")
         if brand_id is not None:
             found = [c for c in found if c[1] == brand_id]
@@ -554,31 +447,17 @@ class StockRowCleaner:
 
 
 # ---------------------------------------------------------------------------------------------
-# Step 2: checking a whole file
+# Checking a whole file
 # ---------------------------------------------------------------------------------------------
 
 
 @dataclass
-class PlannedRow:
-    row: int
-    data: dict
-    kind: str = "new"  # new | store (the VIN is already in the store's stock)
+class PlannedRow(base.PlannedRow):
+    """``kind``: new, or store (the VIN is already in the store's stock)."""
+
     vehicle_id: int | None = None
     current_status: str = ""
     locked: str = ""  # why the row can only be skipped (LOCKED_REASONS), else ""
-
-
-@dataclass
-class Analysis:
-    data_rows: int = 0
-    rows: list[PlannedRow] = field(default_factory=list)
-    issues: list[dict] = field(default_factory=list)
-    issue_count: int = 0
-    error_rows: int = 0
-
-    @property
-    def duplicates(self) -> list[PlannedRow]:
-        return [r for r in self.rows if r.kind != "new"]
 
 
 def existing_vehicles(vin_list: list[str]) -> dict[str, dict]:
@@ -593,7 +472,7 @@ def existing_vehicles(vin_list: list[str]) -> dict[str, dict]:
     return found
 
 
-def analyse(job: ImportJob) -> Analysis:
+def analyse(job: ImportJob, *, progress: base.ProgressCallback | None = None) -> Analysis:
     """Read and check every row of the job's file; look the VINs up. No writes."""
     result = Analysis()
     problems = mapping_problems(job.mapping)
@@ -601,29 +480,21 @@ def analyse(job: ImportJob) -> Analysis:
         result.issues, result.issue_count = problems, len(problems)
         return result
     cleaner = StockRowCleaner(mapping=job.mapping)
-    vin_col = cleaner.columns["vin"]
-    cost_col = cleaner.columns.get("cost")
+    vin_col = cleaner.column_of["vin"]
+    cost_col = cleaner.column_of.get("cost")
     cleaned: list[tuple[int, dict, list[dict]]] = []
     first_row_by_vin: dict[str, int] = {}
-    sheet, close = _job_rows(job)
-    try:
-        for row_number, values in sheet.rows:
-            if row_number <= job.header_row or cleaner.is_blank(values):
-                continue
-            result.data_rows += 1
-            if result.data_rows > MAX_DATA_ROWS:
-                raise ImportFileError("too_many_rows", limit=f"{MAX_DATA_ROWS:,}")
-            data, row_problems = cleaner.clean(row_number, values)
-            vin = data.get("vin")
-            if vin:
-                first = first_row_by_vin.setdefault(vin, row_number)
-                if first != row_number:
-                    row_problems.append(
-                        issue("vin_repeated", row=row_number, col=vin_col, vin=vin, first_row=first)
-                    )
-            cleaned.append((row_number, data, row_problems))
-    finally:
-        close()
+    for row_number, data, row_problems in base.clean_rows(
+        job, cleaner, result, max_rows=MAX_DATA_ROWS, progress=progress
+    ):
+        vin = data.get("vin")
+        if vin:
+            first = first_row_by_vin.setdefault(vin, row_number)
+            if first != row_number:
+                row_problems.append(
+                    issue("vin_repeated", row=row_number, col=vin_col, vin=vin, first_row=first)
+                )
+        cleaned.append((row_number, data, row_problems))
 
     existing = existing_vehicles(list(first_row_by_vin))
     for row_number, data, row_problems in cleaned:
@@ -640,13 +511,9 @@ def analyse(job: ImportJob) -> Analysis:
         ):
             row_problems.append(issue("cost_required", row=row_number, col=cost_col))
         if row_problems:
-            result.error_rows += 1
-            result.issue_count += len(row_problems)
-            room = MAX_STORED_ERRORS - len(result.issues)
-            if room > 0:
-                result.issues.extend(
-                    sorted(row_problems, key=lambda p: -1 if p["col"] is None else p["col"])[:room]
-                )
+            result.add_problems(
+                sorted(row_problems, key=lambda p: -1 if p["col"] is None else p["col"])
+            )
             continue
         planned = PlannedRow(row=row_number, data=data)
         if match is not None:
@@ -663,7 +530,7 @@ def analyse(job: ImportJob) -> Analysis:
 
 def _sample_entry(planned: PlannedRow) -> dict:
     data = planned.data
-    entry = {
+    return {
         "row": planned.row,
         "vin": data.get("vin", ""),
         "trim": data.get("trim_label", ""),
@@ -675,169 +542,25 @@ def _sample_entry(planned: PlannedRow) -> dict:
         "notes": data.get("notes", ""),
         "kind": planned.kind,
     }
-    return entry
 
 
-def build_report(analysis: Analysis) -> dict:
-    duplicates = [
-        {
-            "row": r.row,
-            "vin": r.data["vin"],
-            "kind": r.kind,
-            "vehicle_id": r.vehicle_id,
-            "status": r.current_status,
-            "locked": r.locked,
-            "visible": not r.locked,
-        }
-        for r in analysis.duplicates
-    ]
+def _duplicate_entry(planned: PlannedRow) -> dict:
     return {
-        "data_rows": analysis.data_rows,
-        "valid_rows": len(analysis.rows),
-        "new_rows": sum(1 for r in analysis.rows if r.kind == "new"),
-        "error_rows": analysis.error_rows,
-        "issue_count": analysis.issue_count,
-        "issues": analysis.issues,
-        "duplicates": duplicates,
-        "sample": [_sample_entry(r) for r in analysis.rows[:SAMPLE_SIZE]],
-        "checked_at": timezone.now().isoformat(),
+        "row": planned.row,
+        "vin": planned.data["vin"],
+        "kind": planned.kind,
+        "vehicle_id": planned.vehicle_id,
+        "status": planned.current_status,
+        "locked": planned.locked,
+        "visible": not planned.locked,
     }
 
 
-def check_import(job: ImportJob) -> ImportJob:
-    """Step 2: check every row and keep the report for the preview. Writes no vehicles."""
-    job.status = ImportJob.Status.CHECKING
-    job.processed_rows = 0
-    job.started_at = timezone.now()
-    job.finished_at = None
-    job.error_summary = {}
-    job.save()
-    try:
-        analysis = analyse(job)
-    except ImportFileError as exc:
-        return _fail(job, [exc.as_issue()])
-    except Exception:
-        logger.exception("Checking stock import %s failed", job.pk)
-        return _fail(job, [issue("unexpected")])
-    job.report = build_report(analysis)
-    job.total_rows = job.processed_rows = analysis.data_rows
-    rows = {str(d["row"]) for d in job.report["duplicates"]}
-    job.row_actions = {row: action for row, action in job.row_actions.items() if row in rows}
-    job.status = ImportJob.Status.PREVIEWED
-    job.finished_at = timezone.now()
-    job.save()
-    return job
-
-
-def row_action(job: ImportJob, duplicate: dict) -> str:
-    """What happens to a row whose VIN is in stock: "merge" (update the car) or "skip"."""
-    if duplicate.get("locked"):
-        return ImportJob.DuplicateAction.SKIP
-    return job.row_actions.get(str(duplicate["row"]), job.duplicate_action)
-
-
-def planned_counts(job: ImportJob) -> dict[str, int]:
-    """Vehicles created, updated and rows skipped if the user confirms now."""
-    report = job.report or {}
-    updated = skipped = 0
-    for duplicate in report.get("duplicates", []):
-        if row_action(job, duplicate) == ImportJob.DuplicateAction.MERGE:
-            updated += 1
-        else:
-            skipped += 1
-    return {"created": report.get("new_rows", 0), "updated": updated, "skipped": skipped}
-
-
-MSG_ACTION = _("Choose skip or update.")
-MSG_NOT_DUPLICATE = _("Row %(row)s holds no VIN already in stock.")
-MSG_LOCKED = _("This car is held by a sales order or archived: the row can only be skipped.")
-
-
-def set_duplicate_action(job: ImportJob, action: str, *, row: int | None = None) -> None:
-    if action not in ImportJob.DuplicateAction.values:
-        raise ValidationError(MSG_ACTION)
-    if row is None:
-        job.duplicate_action = action
-        job.row_actions = {}
-        job.save(update_fields=["duplicate_action", "row_actions", "updated_at"])
-        return
-    duplicate = next((d for d in job.report.get("duplicates", []) if d["row"] == row), None)
-    if duplicate is None:
-        raise ValidationError(MSG_NOT_DUPLICATE % {"row": row})
-    if action == ImportJob.DuplicateAction.MERGE and duplicate.get("locked"):
-        raise ValidationError(MSG_LOCKED)
-    job.row_actions = {**job.row_actions, str(row): action}
-    job.save(update_fields=["row_actions", "updated_at"])
-
-
 # ---------------------------------------------------------------------------------------------
-# Step 3: the import
+# The import
 # ---------------------------------------------------------------------------------------------
 
 UPDATE_FIELDS = ("trim_id", "color_id", "status", "arrival_date", "cost", "location", "notes")
-
-
-class _Conflict(Exception):
-    def __init__(self, problems: list[dict]):
-        super().__init__("stock changed since the check")
-        self.problems = problems
-
-
-def confirm_import(job: ImportJob) -> bool:
-    """Mark a checked job as importing, once (a second click finds it already started)."""
-    if not can_confirm(job):
-        return False
-    started = ImportJob.stock_jobs.filter(pk=job.pk, status=ImportJob.Status.PREVIEWED).update(
-        status=ImportJob.Status.IMPORTING,
-        processed_rows=0,
-        started_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
-    if started:
-        job.refresh_from_db()
-    return bool(started)
-
-
-def run_import(job: ImportJob) -> ImportJob:
-    """Step 3: check again, then write all rows in one transaction, or nothing."""
-    user = job.user
-    if job.status != ImportJob.Status.IMPORTING:
-        return job
-    if not services.can_edit_stock(user):
-        return _fail(job, [issue("not_allowed")])
-    if user.store_id != job.store_id:
-        return _fail(job, [issue("no_store")])
-    try:
-        analysis = analyse(job)
-    except ImportFileError as exc:
-        return _fail(job, [exc.as_issue()])
-    except Exception:
-        logger.exception("Stock import %s failed while reading", job.pk)
-        return _fail(job, [issue("unexpected")])
-    if analysis.issue_count:
-        return _fail(job, analysis.issues, count=analysis.issue_count)
-    conflicts = _changes_since_preview(job, analysis)
-    if conflicts:
-        return _fail(job, conflicts)
-    try:
-        with transaction.atomic():
-            counts, created_ids = _write(job, analysis)
-    except _Conflict as exc:
-        return _fail(job, exc.problems)
-    except IntegrityError:
-        logger.info("Stock import %s hit a unique VIN while writing", job.pk, exc_info=True)
-        return _fail(job, [issue("vin_taken_meanwhile")])
-    except Exception:
-        logger.exception("Stock import %s failed while writing", job.pk)
-        return _fail(job, [issue("unexpected")])
-    job.status = ImportJob.Status.DONE
-    job.total_rows = job.processed_rows = analysis.data_rows
-    job.created_count, job.merged_count, job.skipped_count = counts
-    job.report = {**job.report, "created_ids": created_ids[:CREATED_LINKS]}
-    job.finished_at = timezone.now()
-    job.save()
-    job.file.delete(save=True)  # the vehicles and their history hold everything now
-    return job
 
 
 def _changes_since_preview(job: ImportJob, analysis: Analysis) -> list[dict]:
@@ -889,21 +612,12 @@ def _write(job: ImportJob, analysis: Analysis) -> tuple[tuple[int, int, int], li
             skipped += 1
             continue
         updates[planned.vehicle_id] = (planned.row, data)
-    created = bulk_create_with_history(
-        new_vehicles,
-        Vehicle,
-        batch_size=BATCH_SIZE,
-        default_user=user,
-        default_change_reason=services.REASON_IMPORTED,
-        default_date=now,
+    created_ids = base.create_with_history(
+        Vehicle, new_vehicles, user=user, reason=services.REASON_IMPORTED, date=now
     )
-    created_ids = [v.pk for v in created]
     _apply_updates(job, updates, now)
     # Re-check scope after the write, as save_vehicle does: every car is in the user's stock.
-    for start in range(0, len(created_ids), BATCH_SIZE):
-        chunk = created_ids[start : start + BATCH_SIZE]
-        if Vehicle.objects.visible_to(user).filter(pk__in=chunk).count() != len(chunk):
-            raise PermissionDenied("imported vehicles outside the user's scope")
+    base.recheck_scope(Vehicle.objects.visible_to(user), created_ids)
     return (len(created_ids), len(updates), skipped), created_ids
 
 
@@ -940,7 +654,7 @@ def _apply_updates(job: ImportJob, updates: dict[int, tuple[int, dict]], now) ->
             changed_fields.update(changes)
             changed.append(vehicle)
         if conflicts:
-            raise _Conflict(conflicts)
+            raise Conflict(conflicts)
     if changed:
         bulk_update_with_history(
             changed,
@@ -951,6 +665,65 @@ def _apply_updates(job: ImportJob, updates: dict[int, tuple[int, dict]], now) ->
             default_change_reason=services.REASON_IMPORTED,
             default_date=now,
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# The steps (core.importing), with the stock's parts
+# ---------------------------------------------------------------------------------------------
+
+
+class StockImporter(base.Importer):
+    job_model = ImportJob
+    kind = ImportJob.Kind.STOCK
+    fields = FIELDS
+    messages = ISSUE_MESSAGES_STOCK
+    merged_key = "updated"
+    taken_meanwhile = "vin_taken_meanwhile"
+    msg_action = MSG_ACTION
+    msg_not_duplicate = MSG_NOT_DUPLICATE
+    msg_locked = MSG_LOCKED
+    log_name = "Stock import"
+
+    @property
+    def jobs(self):
+        return ImportJob.stock_jobs
+
+    def may_import(self, user) -> bool:
+        return services.can_edit_stock(user)
+
+    def field_label(self, name: str) -> str:
+        return field_label(name)
+
+    def analyse(self, job, progress=None) -> Analysis:
+        return analyse(job, progress=progress)
+
+    def duplicate_entry(self, planned) -> dict:
+        return _duplicate_entry(planned)
+
+    def sample_entry(self, planned) -> dict:
+        return _sample_entry(planned)
+
+    def is_locked(self, duplicate: dict) -> bool:
+        """A car held by a sales order, or archived: the row can only be skipped."""
+        return bool(duplicate.get("locked"))
+
+    def changes_since_preview(self, job, analysis: Analysis) -> list[dict]:
+        return _changes_since_preview(job, analysis)
+
+    def write(self, job, analysis: Analysis):
+        return _write(job, analysis)
+
+
+IMPORTER = StockImporter()
+
+start_import = IMPORTER.start_import
+check_import = IMPORTER.check_import
+confirm_import = IMPORTER.confirm_import
+run_import = IMPORTER.run_import
+row_action = IMPORTER.row_action
+planned_counts = IMPORTER.planned_counts
+can_confirm = IMPORTER.can_confirm
+set_duplicate_action = IMPORTER.set_duplicate_action
 
 
 # ---------------------------------------------------------------------------------------------
@@ -971,12 +744,6 @@ TEMPLATE_HEADERS = (
 
 def template_workbook(*, example_trim: str = "", example_color: str = "") -> bytes:
     """The downloadable template: Chinese headers, one example row, a drop-down for status."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "库存导入"
-    header_font = Font(bold=True, color="FFFFFF")
-    header_fill = PatternFill("solid", fgColor="1D4ED8")
-    required_fill = PatternFill("solid", fgColor="B91C1C")
     example = {
         "vin": vins.build_vin("LFV", "2A21K", "P1000001"),
         "trim": example_trim or "速腾 200TSI 舒适型",
@@ -987,29 +754,7 @@ def template_workbook(*, example_trim: str = "", example_color: str = "") -> byt
         "location": "A-01",
         "notes": "示例行，导入前请删除",
     }
-    for index, (title, name, width) in enumerate(TEMPLATE_HEADERS, start=1):
-        cell = sheet.cell(row=1, column=index, value=title)
-        cell.font = header_font
-        cell.fill = required_fill if name in REQUIRED_FIELDS else header_fill
-        cell.alignment = Alignment(horizontal="center")
-        sheet.column_dimensions[get_column_letter(index)].width = width
-        value_cell = sheet.cell(row=2, column=index, value=example[name])
-        if name == "arrival_date":
-            value_cell.number_format = "yyyy-mm-dd"
-        elif name == "cost":
-            value_cell.number_format = "#,##0.00"
-    sheet.freeze_panes = "A2"
-    validation = DataValidation(type="list", formula1='"已向厂家订车,在途,在库"', allow_blank=True)
-    validation.add("D2:D5000")
-    sheet.add_data_validation(validation)
-
-    notes = workbook.create_sheet("填写说明")
-    notes.column_dimensions["A"].width = 12
-    notes.column_dimensions["B"].width = 90
-    notes.append(["列", "说明"])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-    for row in (
+    explanations = (
         ("车架号", "必填。17 位，不含 I、O、Q，第 9 位为校验位；同一文件内不能重复。"),
         ("车型", "必填。车型名称，或“车系 车型”，须与车型库一致；可加年款，如“2026款”。"),
         ("颜色", "必填。颜色名称或色号，须为该品牌车型库中的颜色。"),
@@ -1018,10 +763,14 @@ def template_workbook(*, example_trim: str = "", example_color: str = "") -> byt
         ("成本", "数字，单位元，不能为负；也可写“11.8万”。新车辆必填。"),
         ("", "车架号已在本店库存中的行：预览时可选择更新或跳过；空白单元格不会清空原有内容。"),
         ("", "导入前会先预览并列出每一行的错误；确认后一次性全部导入，出错则全部不导入。"),
-    ):
-        notes.append(list(row))
-    for row in notes.iter_rows(min_row=2):
-        row[1].alignment = Alignment(wrap_text=True, vertical="top")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    )
+    return base.template_workbook(
+        title="库存导入",
+        columns=TEMPLATE_HEADERS,
+        example=example,
+        required=REQUIRED_FIELDS,
+        number_formats={"arrival_date": "yyyy-mm-dd", "cost": "#,##0.00"},
+        lists={"status": ["已向厂家订车", "在途", "在库"]},
+        explanations=explanations,
+        first_column_width=12,
+    )
