@@ -3,8 +3,9 @@
     .venv/bin/python bench/generate.py [--scale 1] [--seed 1]
 
 At ``--scale 1``: 20 stores, 400 consultants, 1,000,000 customers, 10,000,000 activities,
-1,000,000 traffic entries, 300,000 deals, 150,000 orders, 60,000 vehicles and the month plans
-of three years. Work per consultant is Zipf-skewed and every date follows the car market's
+1,000,000 traffic entries, 300,000 deals, 150,000 orders with their payments (about 345,000:
+deposits, balances, down payments, loan disbursements, refunds), 60,000 vehicles and the month
+plans of three years. Work per consultant is Zipf-skewed and every date follows the car market's
 seasons (weak February, strong "金九银十" and year end).
 
 Rows go in by PostgreSQL ``COPY`` (SQLite: ``executemany``) into the migrated schema, indexes
@@ -66,6 +67,18 @@ ACTIVITY_KINDS = (
     ("test_drive", 0.05),
     ("note", 0.07),
 )
+#: 定金: what a customer puts down to sign, in yuan, and how often.
+DEPOSITS = ((2_000, 0.2), (5_000, 0.4), (10_000, 0.3), (20_000, 0.1))
+DEPOSIT_METHODS = (
+    ("wechat", 0.35),
+    ("alipay", 0.2),
+    ("card", 0.3),
+    ("cash", 0.1),
+    ("transfer", 0.05),
+)
+BALANCE_METHODS = (("transfer", 0.5), ("card", 0.35), ("wechat", 0.1), ("cash", 0.05))
+LENDERS = ("平安银行", "招商银行", "工商银行", "上汽通用汽车金融", "大众汽车金融")
+TRADE_IN_CARS = ("大众朗逸", "丰田卡罗拉", "本田雅阁", "日产轩逸", "别克英朗", "吉利帝豪", "哈弗H6")
 OUTCOMES = ("reached", "no_answer", "appointment", "quoted", "not_interested", "other")
 ACTIVITY_NOTES = (
     "客户对价格比较关心，约周末再谈",
@@ -290,6 +303,148 @@ def plate_of(index: int) -> str:
     return "京A" + "".join(reversed(chars))
 
 
+# --- money on orders ---------------------------------------------------------------------------
+
+
+def fen_to_money(values: np.ndarray) -> list:
+    """Decimals from whole fen (int64), exact."""
+    return [Decimal(int(v)).scaleb(-2) for v in values.tolist()]
+
+
+def trade_ins(rng, total_fen: np.ndarray) -> np.ndarray:
+    """置换 values in fen, 0 for most orders: about one order in eight takes the customer's old
+    car at 20,000–90,000 yuan (whole thousands), never more than 60 % of the total."""
+    n = len(total_fen)
+    value = np.round(rng.uniform(20_000, 90_000, n), -3).astype(np.int64) * 100
+    cap = (total_fen * 6 // 10) // 100_000 * 100_000
+    return np.where(rng.random(n) < 0.12, np.minimum(value, cap), 0)
+
+
+def owing_share(days_since_delivery: np.ndarray) -> np.ndarray:
+    """The chance a delivered order still owes part of its price: 15 % in the first month after
+    delivery, 10 % up to three months, 2.2 % after (2–4 % of all delivered orders)."""
+    age = days_since_delivery
+    return np.where(age <= 30, 0.15, np.where(age <= 90, 0.10, 0.022))
+
+
+def plan_payments(
+    rng,
+    *,
+    status: np.ndarray,
+    financing: np.ndarray,
+    due_fen: np.ndarray,
+    order_day: np.ndarray,
+    delivery_day: np.ndarray,
+    today_day: int,
+) -> dict:
+    """The payments of n orders the way a dealership records them, all money in whole fen and
+    every day an offset on the orders' calendar.
+
+    - A deposit (定金) on every order that is not a draft, on the order date.
+    - Delivered: cash orders pay the balance on (or just before) delivery; loan orders pay a
+      down payment (首付) before delivery and the lender disburses the loan (30–75 % of what is
+      due, whole thousands) at delivery. ``owing_share`` of them still owe 2–30 % of what was
+      left after the deposit, taken off the balance or the down payment.
+    - Confirmed or allocated: the deposit; a third of those over two weeks old paid part of the
+      balance (cash) or of the down payment (loan). Their loans are applied for after three
+      days and, for most, approved after ten; none disbursed.
+    - Cancelled: 70 % had paid a deposit, refunded in full within three weeks by the same
+      channel.
+
+    Nothing paid exceeds ``due_fen`` (total less trade-in); no day is before the order or after
+    today. Returns the payment columns (``order`` = index into the inputs, ``kind``, ``method``,
+    ``amount``, ``day``) in the order they came in, and per order the loan's ``loan_fen``,
+    ``loan_status`` and step days (-1 where none).
+    """
+    n = len(status)
+    span = today_day
+    delivered = status == "delivered"
+    live = (status == "confirmed") | (status == "allocated")
+    cancelled = status == "cancelled"
+    loan = financing == "loan"
+    age = span - order_day
+
+    deposit_yuan = np.array([v for v, _w in DEPOSITS], dtype=np.int64)
+    deposit_p = np.array([w for _v, w in DEPOSITS])
+    deposit = np.minimum(deposit_yuan[rng.choice(len(deposit_yuan), n, p=deposit_p)] * 100, due_fen)
+    paid_deposit = (delivered | live | (cancelled & (rng.random(n) < 0.7))) & (deposit > 0)
+    deposit_method = pick(rng, DEPOSIT_METHODS, n)
+    rest = due_fen - deposit  # what is left after the deposit
+
+    # The loan: 30-75 % of what is due, whole thousands of yuan, never all of the rest.
+    loan_fen = (due_fen * rng.uniform(0.3, 0.75, n)).astype(np.int64) // 100_000 * 100_000
+    loan_fen = np.minimum(loan_fen, np.maximum(rest - 100_000, 0) // 100_000 * 100_000)
+    takes_loan = loan & (delivered | live) & (loan_fen > 0)
+    customer_part = np.where(takes_loan, rest - loan_fen, rest)  # balance or down payment
+
+    # Delivered: some still owe part of what the customer pays themselves.
+    owes = delivered & (rng.random(n) < owing_share(span - delivery_day)) & (customer_part > 1)
+    owed = np.round(customer_part * rng.uniform(0.02, 0.3, n)).astype(np.int64)
+    owed = np.where(owes, np.clip(owed, 1, customer_part - 1), 0)
+    # Confirmed or allocated over two weeks: part of the balance or down payment.
+    partial = live & (age > 14) & (rng.random(n) < 0.35)
+    part = np.round(customer_part * rng.uniform(0.2, 0.8, n)).astype(np.int64)
+    final = np.where(delivered, customer_part - owed, np.where(partial, part, 0))
+    # Days: the customer's part between the order and delivery (cash: at delivery), the loan
+    # at delivery; partial payments of open orders some day after the order.
+    to_delivery = np.maximum(delivery_day - order_day, 0)
+    cash_day = np.maximum(order_day, delivery_day - rng.integers(0, 3, n))
+    down_day = order_day + (rng.random(n) * (to_delivery + 1)).astype(np.int64)
+    part_day = order_day + 1 + (rng.random(n) * np.maximum(age - 1, 1)).astype(np.int64)
+    final_day = np.where(
+        delivered, np.where(takes_loan, down_day, cash_day), np.minimum(part_day, span)
+    )
+    disbursed = np.maximum(down_day, delivery_day - rng.integers(0, 4, n))
+    applied = np.minimum(order_day + rng.integers(1, 4, n), span)
+    approved = np.minimum(applied + rng.integers(2, 8, n), span)
+    applied = np.where(delivered, np.minimum(applied, disbursed), applied)
+    approved = np.where(delivered, np.minimum(approved, disbursed), approved)
+    loan_status = np.full(n, "", dtype=object)
+    in_progress = takes_loan & live & (age >= 3)
+    loan_status[in_progress] = "applied"
+    loan_status[in_progress & (age >= 10) & (rng.random(n) < 0.7)] = "approved"
+    loan_status[takes_loan & delivered] = "disbursed"
+    has_loan = loan_status != ""
+    refund_day = np.minimum(order_day + rng.integers(1, 22, n), span)
+    balance_method = pick(rng, BALANCE_METHODS, n)
+
+    index = np.arange(n)
+    parts = [  # (orders, kind, method, amount, day)
+        (paid_deposit, "deposit", deposit_method, deposit, order_day),
+        ((final > 0) & ~takes_loan, "balance", balance_method, final, final_day),
+        ((final > 0) & takes_loan, "down_payment", balance_method, final, final_day),
+        (takes_loan & delivered, "loan", "loan", loan_fen, disbursed),
+        (paid_deposit & cancelled, "refund", deposit_method, deposit, refund_day),
+    ]
+    columns = {"order": [], "kind": [], "method": [], "amount": [], "day": []}
+    for mask, kind, method, amount, day in parts:
+        chosen = index[mask]
+        columns["order"].append(chosen)
+        columns["kind"].append(np.full(len(chosen), kind, dtype=object))
+        columns["method"].append(
+            method[chosen]
+            if isinstance(method, np.ndarray)
+            else np.full(len(chosen), method, dtype=object)
+        )
+        columns["amount"].append(amount[chosen].astype(np.int64))
+        columns["day"].append(day[chosen].astype(np.int64))
+    payments = {key: np.concatenate(value) for key, value in columns.items()}
+    # Booked as they came in: by day, then order, then in kind order (a deposit first).
+    rank = np.concatenate([np.full(len(c), i) for i, c in enumerate(columns["order"])])
+    ordering = np.lexsort((rank, payments["order"], payments["day"]))
+    payments = {key: value[ordering] for key, value in payments.items()}
+    return {
+        "payments": payments,
+        "loan_fen": np.where(has_loan, loan_fen, 0),
+        "loan_status": loan_status,
+        "loan_applied": np.where(has_loan, applied, -1),
+        "loan_approved": np.where(
+            (loan_status == "approved") | (loan_status == "disbursed"), approved, -1
+        ),
+        "loan_disbursed": np.where(loan_status == "disbursed", disbursed, -1),
+    }
+
+
 # --- the group --------------------------------------------------------------------------------
 
 
@@ -303,6 +458,9 @@ class Generator:
         self.scale = scale
         self.counts = counts_for(scale)
         self.rng = np.random.default_rng(seed)
+        # Payments, trade-ins and loans draw from their own stream: adding them left every
+        # other table exactly as the same seed made it before.
+        self.money_rng = np.random.default_rng([seed, 1])
         self.now = timezone.now()
         self.today = today or timezone.localdate()
         self.first = dt.date(self.today.year - YEARS, self.today.month, 1)
@@ -341,6 +499,7 @@ class Generator:
             self.step("deals", self.deals)
             self.step("vehicles", self.vehicles)
             self.step("orders", self.orders)
+            self.step("payments", self.payments)
             self.step("plans", self.plans)
             self.step("traffic", self.traffic)
             self.step("activities", self.activities)
@@ -830,6 +989,33 @@ class Generator:
         order_dates = to_dates(days, self.first)
         self.order_store, self.order_consultant, self.order_days = store, consultant, days
         self.order_total, self.order_status = total, status
+        financing = np.where(rng.random(n) < 0.4, "loan", "cash")
+        total_fen = np.round(total * 100).astype(np.int64)
+        trade_in = trade_ins(self.money_rng, total_fen)
+        delivery_days = np.minimum(days + 14, span)
+        self.money = plan_payments(
+            self.money_rng,
+            status=status,
+            financing=financing,
+            due_fen=total_fen - trade_in,
+            order_day=days,
+            delivery_day=delivery_days,
+            today_day=span,
+        )
+        loan_status = self.money["loan_status"]
+        has_loan = loan_status != ""
+        lender = np.array(LENDERS, dtype=object)[self.money_rng.integers(0, len(LENDERS), n)]
+        cars = np.array(TRADE_IN_CARS, dtype=object)[
+            self.money_rng.integers(0, len(TRADE_IN_CARS), n)
+        ]
+        car_years = self.money_rng.integers(self.today.year - 12, self.today.year - 3, n)
+
+        def loan_day(key):
+            offsets = self.money[key]
+            return [
+                self.first + dt.timedelta(days=int(d)) if d >= 0 else None for d in offsets.tolist()
+            ]
+
         self.writer.write(
             SalesOrder,
             {
@@ -844,13 +1030,31 @@ class Generator:
                 "vehicle_id": [int(v) + 1 if v >= 0 else None for v in vehicle.tolist()],
                 "status": status,
                 "order_date": order_dates,
-                "delivery_date": to_dates(np.minimum(days + 14, span), self.first),
+                "delivery_date": to_dates(delivery_days, self.first),
                 "vehicle_price": money(price),
                 "discount": money(discount),
                 "accessories_amount": money(accessories),
                 "total": money(total),
                 "gross_profit": money(profit),
-                "financing": np.where(rng.random(n) < 0.4, "loan", "cash"),
+                "financing": financing,
+                "trade_in_value": fen_to_money(trade_in),
+                "trade_in_vehicle": [
+                    f"{car} {year}款" if value else ""
+                    for car, year, value in zip(
+                        cars.tolist(), car_years.tolist(), trade_in.tolist(), strict=True
+                    )
+                ],
+                "loan_status": loan_status,
+                "loan_lender": np.where(has_loan, lender, ""),
+                "loan_amount": [
+                    v if h else None
+                    for v, h in zip(
+                        fen_to_money(self.money["loan_fen"]), has_loan.tolist(), strict=True
+                    )
+                ],
+                "loan_applied_on": loan_day("loan_applied"),
+                "loan_approved_on": loan_day("loan_approved"),
+                "loan_disbursed_on": loan_day("loan_disbursed"),
                 "co_consultant_id": [
                     int(c) if v else None
                     for c, v in zip(co.tolist(), co_valid.tolist(), strict=True)
@@ -861,6 +1065,29 @@ class Generator:
                     for i, d in zip(ids.tolist(), delivered.tolist(), strict=True)
                 ],
                 "created_at": to_datetimes(moments(days, self.first, rng)),
+                "updated_at": self.writer.now_naive,
+            },
+            n,
+        )
+
+    def payments(self):
+        """定金, 首付, 尾款, 贷款 and 退款 of the orders, as ``plan_payments`` laid them out."""
+        from dealerplan.orders.models import Payment
+
+        planned = self.money["payments"]
+        n = len(planned["order"])
+        self.writer.write(
+            Payment,
+            {
+                "id": np.arange(1, n + 1),
+                "order_id": planned["order"] + 1,
+                "kind": planned["kind"],
+                "method": planned["method"],
+                "amount": fen_to_money(planned["amount"]),
+                "received_on": to_dates(planned["day"], self.first),
+                "reference": "",
+                "notes": "",
+                "created_at": to_datetimes(moments(planned["day"], self.first, self.money_rng)),
                 "updated_at": self.writer.now_naive,
             },
             n,
@@ -1100,6 +1327,7 @@ class Generator:
         "activities_trafficentry",
         "deals_deal",
         "orders_salesorder",
+        "orders_payment",
     )
 
     def drop_secondary_indexes(self):

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dealerplan.orders import services
 from dealerplan.orders.models import Payment
 from dealerplan.orders.receivables import aging_report, bucket_for
 from tests.factories import CustomerFactory, SalesOrderFactory
@@ -64,6 +65,18 @@ class TestAgingReport:
         assert report.grand_total == Decimal("118333.69")
         assert sum(r.outstanding for r in report.rows) == report.grand_total
 
+    def test_trade_in_counts_and_paid_up_or_overpaid_orders_are_left_out(self, personas):
+        traded = order(personas.consultant, "100000.00", 3, [("deposit", "5000.00")])
+        traded.trade_in_value = Decimal("33333.33")
+        traded.save(update_fields=["trade_in_value"])
+        covered = order(personas.consultant, "80000.00", 3, [("balance", "50000.00")])
+        covered.trade_in_value = Decimal("30000.00")
+        covered.save(update_fields=["trade_in_value"])
+        order(personas.consultant, "500.00", 3, [("balance", "500.01")], status="delivered")
+        report = aging_report(personas.consultant, TODAY)
+        assert [(r.order, r.outstanding) for r in report.rows] == [(traded, Decimal("61666.67"))]
+        assert report.rows[0].outstanding == services.receivable(traded)
+
     def test_consultant_sees_own_and_finance_its_store(self, personas):
         order(personas.consultant, "100.00", 1)
         order(personas.colleague, "200.00", 1)
@@ -84,8 +97,17 @@ class TestAgingReport:
         for _ in range(15):
             order(personas.colleague, "250.50", 40, [("deposit", "0.50")])
         assert queries() == few
+
+        def export_queries() -> int:
+            with CaptureQueriesContext(connection) as ctx:
+                rows = export_rows(client.get(reverse("orders:receivables"), {"export": "xlsx"}))
+            return len(ctx.captured_queries), len(rows)
+
+        exported = export_queries()
+        order(personas.consultant, "300.00", 2, [("deposit", "0.01")])
+        assert export_queries() == (exported[0], exported[1] + 1)
         rows = export_rows(client.get(reverse("orders:receivables"), {"export": "xlsx"}))
-        assert rows[0][0] == "订单号" and len(rows) == 17
+        assert rows[0][0] == "订单号" and len(rows) == 18
         order(personas.other_consultant, "999.99", 1)
         page = client.get(reverse("orders:receivables")).text
         assert "999.99" not in page and "999,99" not in page

@@ -20,7 +20,9 @@ from dealerplan.orders import services
 from dealerplan.orders.collections import with_amount_owed
 from dealerplan.orders.models import Payment, SalesOrder
 from dealerplan.orders.reconciliation import (
+    _differences_of,
     last_month,
+    may_differ,
     parse_month,
     reconcile,
     sheet_titles,
@@ -200,9 +202,21 @@ class TestFigures:
         unpaid = rec.differences[1]
         assert (unpaid.paid, unpaid.invoice_amount) == (Decimal("30000.07"), Decimal("33333.33"))
 
+    def test_sheets_rows_are_read_only_when_listed(self, october):
+        rec = reconcile(october.finance, OCTOBER)
+        with CaptureQueriesContext(connection) as ctx:
+            counts = (len(rec.orders), len(rec.invoices), len(rec.payments))
+        assert counts == (4, 2, 10) and ctx.captured_queries == []
+        with CaptureQueriesContext(connection) as ctx:
+            assert sum(line.amount for line in rec.payments) == rec.payments_total
+            assert len(list(rec.payments)) == len(rec.payments) == 10
+        assert len(ctx.captured_queries) == 1
+        assert numbers(rec.orders) == numbers(rec.orders[:]) and rec.orders == list(rec.orders)
+
     def test_owed_follows_the_order_services(self, october, monkeypatch):
-        """The differences take what is owed from services.receivable(), whatever its rule."""
-        monkeypatch.setattr(services, "receivable", lambda order: Decimal("12.34"))
+        """The differences take what the payments leave owing from services.owed_after(), the
+        rule services.receivable() applies, whatever it is."""
+        monkeypatch.setattr(services, "owed_after", lambda order, paid: Decimal("12.34"))
         rec = reconcile(october.finance, OCTOBER)
         assert [d.amount for d in rec.differences if d.kind == "unpaid_delivered"] == [
             Decimal("12.34")
@@ -212,6 +226,37 @@ class TestFigures:
         for order in with_amount_owed(SalesOrder.objects.all()):
             assert order.net_paid.quantize(FEN) == services.paid_amount(order)
             assert order.amount_owed.quantize(FEN) == services.receivable(order)
+
+    def test_sql_prefilter_keeps_every_order_with_a_difference(self, october):
+        """``may_differ`` narrows the candidates in SQL; it must never drop one the rules in
+        ``_differences_of`` would report: every status × invoice × payment case."""
+        invoices = {
+            "none": {},
+            "equal": {"invoice_amount": Decimal("1000.00")},
+            "other": {"invoice_amount": Decimal("999.99")},
+            "no amount": {"invoice_amount": None},
+        }
+        paid = {"none": [], "part": ["400.00"], "all": ["1000.00"], "over": ["1000.01"]}
+        for status in ("draft", "confirmed", "allocated", "delivered", "cancelled"):
+            for invoice, fields in invoices.items():
+                for money, amounts in paid.items():
+                    if invoice != "none":
+                        fields = {**fields, "invoice_number": "INV", "invoice_date": day(10, 9)}
+                    order = sale(
+                        october.colleague,
+                        f"SO-{status}-{invoice}-{money}",
+                        "1000.00",
+                        day(10, 8),
+                        status,
+                        **fields,
+                    )
+                    for amount in amounts:
+                        pay(order, "deposit", "transfer", amount, day(10, 8))
+        annotated = with_amount_owed(SalesOrder.objects.all())
+        kept = set(annotated.filter(may_differ()).values_list("pk", flat=True))
+        differing = {order.pk for order in annotated if _differences_of(order)}
+        assert differing <= kept
+        assert len(differing) > 40 and len(kept) < SalesOrder.objects.count()
 
     def test_trade_in_counts_against_what_is_owed(self, october):
         august = day(8, 1)
@@ -384,7 +429,57 @@ class TestPage:
             order = sale(october.colleague, f"SO-N{n:02d}", "1000.01", day(10, 1 + n))
             pay(order, "deposit", "wechat", "0.01", day(10, 1 + n))
             pay(order, "refund", "wechat", "0.01", day(10, 2 + n))
+            # Delivered owing, overpaid and cancelled with money kept: each a difference.
+            owing = sale(
+                october.colleague,
+                f"SO-O{n:02d}",
+                "2000.02",
+                day(10, 1 + n),
+                "delivered",
+                delivery_date=day(10, 2 + n),
+            )
+            pay(owing, "deposit", "wechat", "0.01", day(10, 1 + n))
+            over = sale(october.colleague, f"SO-P{n:02d}", "10.00", day(10, 1 + n))
+            pay(over, "deposit", "cash", "10.01", day(10, 1 + n))
+            kept = sale(october.colleague, f"SO-K{n:02d}", "10.00", day(10, 1 + n), "cancelled")
+            pay(kept, "deposit", "cash", "5.00", day(10, 1 + n))
         assert queries() == few
+        kinds = [d.kind for d in reconcile(october.finance, OCTOBER).differences]
+        for kind in ("unpaid_delivered", "overpaid", "unrefunded"):
+            assert kinds.count(kind) > 20
+
+    @pytest.mark.parametrize("who", ["finance", "group_manager"])
+    def test_workbook_query_count_does_not_grow_with_the_month(self, login, october, frozen, who):
+        """Every sheet reads only what it shows: no column fetched row by row."""
+        client = login(getattr(october, who))
+
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(URL, {"export": "xlsx"})
+                assert response.status_code == 200
+                b"".join(response.streaming_content)
+            return len(ctx.captured_queries)
+
+        queries()  # the session's first request writes it
+        few = queries()
+        for n in range(10):
+            for owner in (october.colleague, october.other_consultant):
+                order = sale(
+                    owner,
+                    f"SO-W{n:02d}-{owner.pk}",
+                    "5000.00",
+                    day(10, 1 + n),
+                    "delivered",
+                    delivery_date=day(10, 3 + n),
+                    invoice_number=f"INV-W{n:02d}-{owner.pk}",
+                    invoice_date=day(10, 2 + n),
+                    invoice_amount=Decimal("4999.99"),
+                )
+                pay(order, "deposit", "wechat", "1000.00", day(10, 1 + n))
+        assert queries() == few
+        book = open_workbook(b"".join(client.get(URL, {"export": "xlsx"}).streaming_content))
+        differences = book[book.sheetnames[3]]
+        assert differences.max_row > 20
 
     def test_sidebar_shows_it_to_finance_only(self, october):
         def labels(user):

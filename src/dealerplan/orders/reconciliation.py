@@ -4,20 +4,23 @@ Four sheets for a month: the orders signed, the invoices issued, the money recei
 negative) and the differences: invoice ≠ order total, delivered but owing, paid more than owed,
 invoiced but not delivered, cancelled with money kept. The differences cover the orders on the
 other sheets plus those delivered in the month; older balances stay on the receivables page.
-Dates decide which rows belong to the month; paid and owed are today's figures, owed taken from
-services.receivable() so it follows the order's pricing rules (trade-in included). That costs
-one query per owing row; the rest of the month is a fixed number of queries.
+Dates decide which rows belong to the month; paid and owed are today's figures: the payments
+are summed in the same query that picks the candidates (``with_amount_owed``), and what that
+leaves owing is services.owed_after(), so it follows the order's pricing rules (trade-in
+included). A fixed number of queries, whatever the month holds.
 """
 
 import calendar
 import datetime
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
@@ -40,6 +43,16 @@ RECONCILE_ROLES = frozenset(
 #: Orders that count as sales of their month: a deposit is in, they are not cancelled.
 SIGNED = (OrderStatus.CONFIRMED, OrderStatus.ALLOCATED, OrderStatus.DELIVERED)
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
+#: What the page and the workbook read of an order and its people. A store's month is hundreds
+#: of orders and payments: building them from every column of four tables was most of the page.
+PEOPLE = (
+    "customer__name",
+    "consultant__username",
+    "consultant__first_name",
+    "consultant__last_name",
+)
+ORDER_FIELDS = ("store_id", "store__name", "number", "status", "order_date", "total")
+INVOICE_FIELDS = ("invoice_number", "invoice_date", "invoice_amount")
 
 
 class DifferenceKind(models.TextChoices):
@@ -90,25 +103,42 @@ def scoped_orders(user, store=None):
     return orders.filter(store=store) if store is not None else orders
 
 
+def _signed(user, month: datetime.date, store=None):
+    first, last = month_bounds(month)
+    return scoped_orders(user, store).filter(order_date__range=(first, last), status__in=SIGNED)
+
+
+def _invoiced(user, month: datetime.date, store=None):
+    first, last = month_bounds(month)
+    return (
+        scoped_orders(user, store)
+        .filter(invoice_date__range=(first, last))
+        .exclude(invoice_number="")
+    )
+
+
+def _received(user, month: datetime.date, store=None):
+    first, last = month_bounds(month)
+    payments = Payment.objects.visible_to(user).filter(received_on__range=(first, last))
+    return payments.filter(order__store=store) if store is not None else payments
+
+
 def month_orders(user, month: datetime.date, store=None) -> list[SalesOrder]:
     """订单: orders signed in the month (drafts and cancelled ones left out)."""
-    first, last = month_bounds(month)
     return list(
-        scoped_orders(user, store)
-        .filter(order_date__range=(first, last), status__in=SIGNED)
+        _signed(user, month, store)
         .select_related("customer", "consultant", "store")
+        .only(*ORDER_FIELDS, *PEOPLE)
         .order_by("order_date", "number", "pk")
     )
 
 
 def month_invoices(user, month: datetime.date, store=None) -> list[SalesOrder]:
     """发票: orders whose invoice is dated in the month, whatever their status now."""
-    first, last = month_bounds(month)
     return list(
-        scoped_orders(user, store)
-        .filter(invoice_date__range=(first, last))
-        .exclude(invoice_number="")
+        _invoiced(user, month, store)
         .select_related("customer", "store")
+        .only(*ORDER_FIELDS, *INVOICE_FIELDS, "customer__name")
         .order_by("invoice_date", "invoice_number", "pk")
     )
 
@@ -119,18 +149,63 @@ class PaymentLine:
     amount: Decimal  # refunds negative
 
 
+def signed_amount(kind: str, amount: Decimal) -> Decimal:
+    return -amount if kind == PaymentKind.REFUND else amount
+
+
 def month_payments(user, month: datetime.date, store=None) -> list[PaymentLine]:
     """收款: money received in the month, refunds as negative amounts."""
-    first, last = month_bounds(month)
-    payments = Payment.objects.visible_to(user).filter(received_on__range=(first, last))
-    if store is not None:
-        payments = payments.filter(order__store=store)
-    return [
-        PaymentLine(p, -p.amount if p.kind == PaymentKind.REFUND else p.amount)
-        for p in payments.select_related(
-            "order__customer", "order__consultant", "order__store"
-        ).order_by("received_on", "pk")
-    ]
+    payments = (
+        _received(user, month, store)
+        .select_related("order__customer", "order__store")
+        .only(
+            "order_id",
+            "kind",
+            "method",
+            "amount",
+            "received_on",
+            "reference",
+            "order__store_id",
+            "order__store__name",
+            "order__number",
+            "order__customer__name",
+        )
+        .order_by("received_on", "pk")
+    )
+    return [PaymentLine(p, signed_amount(p.kind, p.amount)) for p in payments]
+
+
+class Rows(Sequence):
+    """A sheet's rows, read from the database the first time they are iterated. How many there
+    are is known beforehand from the month's totals query, so the page, which shows counts and
+    totals, never reads the hundreds of rows the workbook lists."""
+
+    def __init__(self, count: int, load):
+        self._count, self._load, self._rows = count, load, None
+
+    def _all(self) -> list:
+        if self._rows is None:
+            self._rows = self._load()
+        return self._rows
+
+    def __len__(self) -> int:
+        return self._count if self._rows is None else len(self._rows)
+
+    def __getitem__(self, index):
+        return self._all()[index]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __eq__(self, other):
+        if isinstance(other, list | tuple | Rows):
+            return self._all() == list(other)
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"<Rows {len(self)}>"
 
 
 @dataclass
@@ -157,7 +232,9 @@ def month_differences(user, month: datetime.date, store=None) -> list[Difference
     )
     candidates = (
         with_amount_owed(scoped_orders(user, store).filter(in_month))
+        .filter(may_differ())
         .select_related("customer", "consultant", "store")
+        .only(*ORDER_FIELDS, *INVOICE_FIELDS, *PEOPLE, "trade_in_value", "delivery_date")
         .order_by("number", "pk")
     )
     found = []
@@ -166,6 +243,24 @@ def month_differences(user, month: datetime.date, store=None) -> list[Difference
     rank = {kind: index for index, kind in enumerate(DifferenceKind.values)}
     found.sort(key=lambda d: (rank[d.kind], d.order.store_id, d.order.number, d.order.pk))
     return found
+
+
+def may_differ() -> Q:
+    """In SQL, the orders ``_differences_of`` can find something on (a few of a month's
+    hundreds), on an order annotated by ``with_amount_owed``. Wider than the rules below, never
+    narrower: a test holds the two together."""
+    invoiced = ~Q(invoice_number="")
+    return (
+        (
+            invoiced
+            & ~Q(status=OrderStatus.CANCELLED)
+            & (Q(invoice_amount__isnull=True) | ~Q(invoice_amount=F("total")))
+        )
+        | Q(status=OrderStatus.DELIVERED, amount_owed__gt=0)
+        | (~Q(status=OrderStatus.CANCELLED) & Q(amount_owed__lt=0))
+        | (invoiced & ~Q(status=OrderStatus.DELIVERED))
+        | Q(status=OrderStatus.CANCELLED, net_paid__gt=0)
+    )
 
 
 def _differences_of(order) -> list[Difference]:
@@ -181,19 +276,19 @@ def _differences_of(order) -> list[Difference]:
 
     if invoiced and not cancelled and (invoice or ZERO) != order.total:
         add(DifferenceKind.INVOICE_MISMATCH, (invoice or ZERO) - order.total)
-    # The SQL figure picks the candidates; the service says what is owed.
+    # The SQL figure picks the candidates; the service says what the payments leave owing.
     if order.status == OrderStatus.DELIVERED and owed_sql > 0:
-        owed = services.receivable(order)
+        owed = services.owed_after(order, paid)
         if owed > 0:
             add(DifferenceKind.UNPAID_DELIVERED, owed)
     elif not cancelled and owed_sql < 0:
-        owed = services.receivable(order)
+        owed = services.owed_after(order, paid)
         if owed < 0:
             add(DifferenceKind.OVERPAID, -owed)
     if invoiced and order.status != OrderStatus.DELIVERED:
         add(DifferenceKind.INVOICED_UNDELIVERED, invoice or ZERO)
     if cancelled and paid > 0:
-        add(DifferenceKind.UNREFUNDED, services.paid_amount(order))
+        add(DifferenceKind.UNREFUNDED, paid)
     return found
 
 
@@ -209,25 +304,16 @@ class Reconciliation:
     month: datetime.date
     store: object
     multi_store: bool
-    orders: list[SalesOrder]
-    invoices: list[SalesOrder]
-    payments: list[PaymentLine]
+    orders: Rows  # of SalesOrder
+    invoices: Rows  # of SalesOrder
+    payments: Rows  # of PaymentLine
     differences: list[Difference]
+    orders_total: Decimal = ZERO
+    invoices_total: Decimal = ZERO
+    payments_total: Decimal = ZERO
     payments_by_kind: dict = field(default_factory=dict)
     payments_by_method: dict = field(default_factory=dict)
     differences_by_kind: dict = field(default_factory=dict)
-
-    @property
-    def orders_total(self) -> Decimal:
-        return _sum(o.total for o in self.orders)
-
-    @property
-    def invoices_total(self) -> Decimal:
-        return _sum(o.invoice_amount for o in self.invoices)
-
-    @property
-    def payments_total(self) -> Decimal:
-        return _sum(line.amount for line in self.payments)
 
     @property
     def refunds_total(self) -> Decimal:
@@ -238,25 +324,47 @@ class Reconciliation:
         return _sum(d.amount for d in self.differences)
 
 
+class Received(NamedTuple):
+    kind: str
+    method: str
+    count: int
+    amount: Decimal  # refunds negative
+
+
 def reconcile(user, month: datetime.date, store=None) -> Reconciliation:
-    """Everything the month's workbook and page show, for one store or the user's scope."""
-    payments = month_payments(user, month, store)
+    """Everything the month's workbook and page show, for one store or the user's scope.
+
+    Counts and totals are summed in SQL (a query per sheet); the rows of the orders, invoices
+    and payments sheets are read only when the workbook lists them.
+    """
+    orders = _signed(user, month, store).aggregate(n=Count("pk"), total=Sum("total"))
+    invoices = _invoiced(user, month, store).aggregate(n=Count("pk"), total=Sum("invoice_amount"))
+    # One row per type and method of payment: its count and amount, refunds negative.
+    grid = [
+        Received(row["kind"], row["method"], row["n"], signed_amount(row["kind"], row["amount"]))
+        for row in _received(user, month, store)
+        .order_by()
+        .values("kind", "method")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+    ]
     differences = month_differences(user, month, store)
     rec = Reconciliation(
         month=month,
         store=store,
         multi_store=store is None and user.sees_all_stores,
-        orders=month_orders(user, month, store),
-        invoices=month_invoices(user, month, store),
-        payments=payments,
+        orders=Rows(orders["n"], lambda: month_orders(user, month, store)),
+        invoices=Rows(invoices["n"], lambda: month_invoices(user, month, store)),
+        payments=Rows(sum(r.count for r in grid), lambda: month_payments(user, month, store)),
         differences=differences,
+        orders_total=_sum([orders["total"]]),
+        invoices_total=_sum([invoices["total"]]),
+        payments_total=_sum(r.amount for r in grid),
     )
     rec.payments_by_kind = {
-        kind: _sum(line.amount for line in payments if line.payment.kind == kind)
-        for kind in PaymentKind.values
+        kind: _sum(r.amount for r in grid if r.kind == kind) for kind in PaymentKind.values
     }
     rec.payments_by_method = {
-        method: _sum(line.amount for line in payments if line.payment.method == method)
+        method: _sum(r.amount for r in grid if r.method == method)
         for method in PaymentMethod.values
     }
     rec.differences_by_kind = {

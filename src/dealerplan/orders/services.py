@@ -65,9 +65,16 @@ def paid_amount(order: SalesOrder) -> Decimal:
     return paid.quantize(FEN)
 
 
+def owed_after(order: SalesOrder, paid: Decimal) -> Decimal:
+    """The money rule: what the customer still owes once ``paid`` (money in, refunds taken
+    off) is counted: total − trade-in value − paid. For lists that summed the payments of many
+    orders in one query (``collections.with_amount_owed``)."""
+    return (order.total - order.trade_in_value - paid).quantize(FEN)
+
+
 def receivable(order: SalesOrder) -> Decimal:
     """What the customer still owes: total − trade-in value − money paid."""
-    return (order.total - order.trade_in_value - paid_amount(order)).quantize(FEN)
+    return owed_after(order, paid_amount(order))
 
 
 def _refuse(message, code: str, *, field: str | None = None) -> ValidationError:
