@@ -50,6 +50,9 @@ def setup() -> None:
     import django
 
     django.setup()
+    from dealerplan.core.process import tune_garbage_collector
+
+    tune_garbage_collector()  # as dealerplan.wsgi does for the real server
 
 
 def percentile(values, fraction):

@@ -4,3 +4,7 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dealerplan.settings")
 application = get_asgi_application()
+
+from dealerplan.core.process import tune_garbage_collector  # noqa: E402 - needs settings
+
+tune_garbage_collector()
