@@ -130,3 +130,33 @@ def test_a_store_without_managers_e_mail_is_skipped_and_tried_again_later(octobe
 def test_a_wrong_month_is_refused():
     with pytest.raises(CommandError):
         call_command("send_monthly_reports", "--month", "2026-13", stdout=io.StringIO())
+
+
+def test_the_mail_after_december_brings_each_consultants_year_summary_as_word(october):
+    from docx import Document
+
+    from dealerplan.reports.models import Half
+    from dealerplan.reports.summary import Period, save_summary
+
+    save_summary(
+        october.consultant,
+        Period(2026, Half.WHOLE_YEAR),
+        skills_text="谈判技巧提升明显",
+        overall_text="全年完成任务",
+    )
+    run(datetime.datetime(2027, 1, 4, 7, 30, tzinfo=SHANGHAI), "--month", "2026-12")
+    ours = next(m for m in mail.outbox if "gm@bj.example.com" in m.to)
+    documents = {name: content for name, content, _type in ours.attachments[1:]}
+    colleagues = {"consultant", "colleague"}  # the store's active consultants, not another's
+    assert {name.rsplit("-", 1)[1].removesuffix(".docx") for name in documents} == colleagues
+    mine = next(c for n, c in documents.items() if n.endswith("-consultant.docx"))
+    text = "\n".join(p.text for p in Document(io.BytesIO(mine)).paragraphs)
+    assert "谈判技巧提升明显" in text and "全年完成任务" in text
+    assert all(name in ours.body for name in documents)
+    theirs = next(m for m in mail.outbox if m is not ours)
+    assert all("-other_consultant.docx" in n for n, _c, _t in theirs.attachments[1:])
+
+
+def test_an_ordinary_month_brings_no_work_summaries(october):
+    run(FIRST_WORKDAY)
+    assert all(len(m.attachments) == 1 for m in mail.outbox)

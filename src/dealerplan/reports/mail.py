@@ -1,6 +1,8 @@
 """The monthly report mail: on the first working day of a month, each store's sales manager
 and general manager get last month's four tables (月销售计划表, 月访客户计划表, 月销售统计表,
-月访客户统计表) and the store's year summary in one workbook, one sheet per report.
+月访客户统计表) and the store's year summary in one workbook, one sheet per report. When the
+month closed a half year (June) or the year (December), each consultant's work summary
+(工作总结) for it comes along as a Word document.
 
 Each store is sent once per month: ``MonthlyReportMail`` has a unique key on store + month,
 so running the command again (cron retries, a second server) sends nothing.
@@ -27,7 +29,7 @@ from dealerplan.planning.models import WorkdayOverride
 from dealerplan.planning.visitplan import shift_month
 from dealerplan.planning.workdays import workdays_in_month
 
-from . import services
+from . import services, summary
 from .exports import (
     BOLD,
     HEADER_FILL,
@@ -36,7 +38,7 @@ from .exports import (
     _width,
     _write_row,
 )
-from .models import MonthlyReportMail
+from .models import Half, MonthlyReportMail
 from .services import Report, Selection
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -121,8 +123,35 @@ def workbook_bytes(reports: list[Report]) -> bytes:
     return buffer.getvalue()
 
 
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def closed_period(month: datetime.date) -> summary.Period | None:
+    """The half year June closes, the whole year December closes; other months close none."""
+    if month.month == 6:
+        return summary.Period(month.year, Half.FIRST)
+    if month.month == 12:
+        return summary.Period(month.year, Half.WHOLE_YEAR)
+    return None
+
+
+def work_summaries(viewer, store, period: summary.Period) -> list[tuple[str, bytes]]:
+    """(file name, .docx) of each active consultant of the store, as ``viewer`` reads them."""
+    consultants = User.objects.filter(store=store, role=Role.CONSULTANT, is_active=True)
+    documents = []
+    for person in consultants.order_by("username"):
+        data = summary.summary_data(viewer, person, period)
+        record = summary.find_summary(viewer, person, period)
+        part = "year" if period.half == Half.WHOLE_YEAR else f"H{period.half}"
+        name = f"{store.code}-{period.year}-{part}-work-summary-{person.username}.docx"
+        documents.append((name, summary.render_docx(data, record)))
+    return documents
+
+
 def build_message(store, month: datetime.date, people: list[User], today) -> EmailMessage:
     reports = reports_for(people[0], store, month, today)
+    period = closed_period(month)
+    documents = work_summaries(people[0], store, period) if period else []
     names = {"store": store.name, "month": f"{month:%Y-%m}"}
     subject = _("%(store)s monthly reports %(month)s") % names
     body = "\n".join(
@@ -130,6 +159,16 @@ def build_message(store, month: datetime.date, people: list[User], today) -> Ema
             _("Attached: the monthly reports of %(store)s for %(month)s.") % names,
             "",
             *[f"· {report.title}" for report in reports],
+            *(
+                [
+                    "",
+                    _("And each consultant's work summary for %(period)s (Word):")
+                    % {"period": period.label},
+                    *[f"· {name}" for name, _content in documents],
+                ]
+                if documents
+                else []
+            ),
             "",
             _("Sent automatically on the first working day of the month by dealerplan."),
         ]
@@ -142,6 +181,8 @@ def build_message(store, month: datetime.date, people: list[User], today) -> Ema
     )
     filename = f"{store.code}-{month:%Y-%m}-monthly-reports.xlsx"
     message.attach(filename, workbook_bytes(reports), XLSX_TYPE)
+    for name, content in documents:
+        message.attach(name, content, DOCX_TYPE)
     return message
 
 
