@@ -23,7 +23,6 @@ import datetime
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -147,8 +146,7 @@ def run_in_fresh_database(path: Path, existing: int, reread: bool) -> dict:
         timings = {}
         memory = {}
 
-        def peak_mb() -> float:
-            return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        from memory import peak_rss_mb as peak_mb  # bench/memory.py
 
         started = time.perf_counter()
         with open(path, "rb") as handle:
