@@ -9,7 +9,7 @@ keeps only the user's own jobs: anyone else's job is a 404.
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dealerplan.catalog.models import Trim
+from dealerplan.catalog.services import example_trim, trim_label
 from dealerplan.core import import_views as base
 
 from . import importing, tasks
@@ -109,15 +109,7 @@ class ImportTemplateView(CustomerImportPages, base.TemplateDownloadView):
     filename = "customer-import-template.xlsx"
 
     def workbook(self):
-        trim = (
-            Trim.objects.filter(is_active=True, series__brand__is_competitor=False)
-            .select_related("series")
-            .order_by("series__name", "guide_price")
-            .first()
-        )
-        return importing.template_workbook(
-            example_trim=f"{trim.series.name} {trim.name}" if trim else ""
-        )
+        return importing.template_workbook(example_trim=trim_label(example_trim()))
 
 
 class ImportMappingView(CustomerImportPages, base.MappingView):

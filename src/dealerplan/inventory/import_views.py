@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dealerplan.catalog.models import Color, Trim
+from dealerplan.catalog.models import Color
+from dealerplan.catalog.services import example_trim, trim_label
 from dealerplan.core import import_views as base
 from dealerplan.customers.models import ImportJob
 
@@ -90,19 +91,14 @@ class ImportTemplateView(StockImportPages, base.TemplateDownloadView):
     filename = "stock-import-template.xlsx"
 
     def workbook(self):
-        trim = (
-            Trim.objects.filter(is_active=True, series__brand__is_competitor=False)
-            .select_related("series")
-            .order_by("series__name", "guide_price")
-            .first()
-        )
+        trim = example_trim()
         color = (
             Color.objects.filter(brand_id=trim.series.brand_id).order_by("name").first()
             if trim
             else None
         )
         return importing.template_workbook(
-            example_trim=f"{trim.series.name} {trim.name}" if trim else "",
+            example_trim=trim_label(trim),
             example_color=color.name if color else "",
         )
 
