@@ -516,8 +516,10 @@ def _set_font(run, *, size=12, bold=False, font="SimSun"):
     r_fonts.set(qn("w:eastAsia"), "宋体")
 
 
-def _table(doc, header, rows):
+def _table(doc, header, rows, widths_cm=None):
+    """A grid table, figures right-aligned; ``widths_cm`` keeps wide amounts on one line."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
 
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
@@ -532,6 +534,13 @@ def _table(doc, header, rows):
             if index > 0:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             _set_font(paragraph.add_run(str(text)), size=11)
+    if widths_cm:
+        table.autofit = False
+        for column, width in zip(table.columns, widths_cm, strict=True):
+            column.width = Cm(width)  # the grid LibreOffice lays out by
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths_cm, strict=True):
+                cell.width = Cm(width)
     return table
 
 
