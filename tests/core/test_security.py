@@ -93,6 +93,24 @@ def is_signed_in(client) -> bool:
 class TestSessionExpiry:
     START = datetime.datetime(2026, 11, 16, 9, 0, tzinfo=datetime.UTC)
 
+    def test_the_login_clock_starts_even_before_the_first_request_of_a_process(self):
+        # The receiver lives beside the middleware, which Django loads on the first request;
+        # the app connects it at start-up, so a sign-in before any request is timed too.
+        check = (
+            "from django.contrib.auth.signals import user_logged_in; "
+            "print(any(key[0] == 'dealerplan_session_login_time' for key, *_ in "
+            "user_logged_in.receivers))"
+        )
+        result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+            [sys.executable, "-m", "dealerplan", "shell", "--no-imports", "-c", check],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "DEBUG": "true"},
+            timeout=120,
+            check=False,
+        )
+        assert result.stdout.strip() == "True", result.stderr
+
     def test_idle_for_more_than_thirty_minutes_signs_out_with_a_message(self, client, personas):
         with time_machine.travel(self.START, tick=False) as clock:
             sign_in(client)

@@ -8,6 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from . import tables2_speed
+        from . import session, tables2_speed  # noqa: F401 - session connects its login receiver
 
         tables2_speed.install()
